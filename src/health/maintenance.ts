@@ -1,0 +1,119 @@
+/**
+ * Watches maintenance files (Periphery `maintenance`): while the file exists
+ * the prefix is disabled. Polled with stat every second rather than inotify,
+ * so a file created before its directory exists, or on a remounted
+ * filesystem, is still seen.
+ *
+ * @module
+ */
+import { type Clock, systemClock, type TimerId } from "../util/clock.ts";
+
+/** The file system as the watcher sees it. */
+export interface FileProbe {
+  /** True when the path exists; throws on errors other than "not found". */
+  exists(path: string): Promise<boolean>;
+}
+
+export const denoFileProbe: FileProbe = {
+  async exists(path) {
+    try {
+      await Deno.stat(path);
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  },
+};
+
+export interface MaintenanceWatcherOptions {
+  /** Default the system clock. */
+  clock?: Clock;
+  /** Default the real file system. */
+  fs?: FileProbe;
+  /** Poll interval (default 1000 ms). */
+  intervalMs?: number;
+  /** A stat failed for another reason than "not found"; the last known state is kept. */
+  onError?: (path: string, error: unknown) => void;
+}
+
+export interface WatchedFile {
+  prefix: string;
+  path: string;
+}
+
+export class MaintenanceWatcher {
+  #files: WatchedFile[];
+  #onChange: (prefix: string, exists: boolean) => void;
+  #clock: Clock;
+  #fs: FileProbe;
+  #intervalMs: number;
+  #onError: MaintenanceWatcherOptions["onError"];
+  #known = new Map<string, boolean>();
+  #timer: TimerId | undefined;
+  #running = false;
+
+  constructor(
+    files: readonly WatchedFile[],
+    onChange: (prefix: string, exists: boolean) => void,
+    options: MaintenanceWatcherOptions = {},
+  ) {
+    this.#files = [...files];
+    this.#onChange = onChange;
+    this.#clock = options.clock ?? systemClock;
+    this.#fs = options.fs ?? denoFileProbe;
+    this.#intervalMs = options.intervalMs ?? 1000;
+    this.#onError = options.onError;
+  }
+
+  /** Check every file now (reporting each one's initial state), then keep polling. */
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.poll();
+    this.#schedule();
+  }
+
+  /** One round of checks; reports the files whose state changed. */
+  async poll(): Promise<void> {
+    await Promise.all(this.#files.map(async ({ prefix, path }) => {
+      let exists: boolean;
+      try {
+        exists = await this.#fs.exists(path);
+      } catch (e) {
+        this.#onError?.(path, e);
+        return;
+      }
+      if (this.#known.get(prefix) === exists) return;
+      this.#known.set(prefix, exists);
+      this.#onChange(prefix, exists);
+    }));
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
+  #schedule(): void {
+    if (!this.#running || this.#files.length === 0) return;
+    this.#timer = this.#clock.setTimeout(async () => {
+      this.#timer = undefined;
+      await this.poll();
+      this.#schedule();
+    }, this.#intervalMs);
+  }
+}
+
+/** The watched files of a config: every prefix with a `maintenanceFile`. */
+export function maintenanceFilesOf(
+  prefixes: readonly { prefix: string; maintenanceFile?: string }[],
+): WatchedFile[] {
+  return prefixes.flatMap((p) =>
+    p.maintenanceFile === undefined ? [] : [{ prefix: p.prefix, path: p.maintenanceFile }]
+  );
+}
