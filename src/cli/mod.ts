@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { type CliContext, ExitCode, UsageError } from "./context.ts";
-import { VERSION } from "./version.ts";
+import { versionString } from "./version.ts";
 import { runCommand } from "../../cmd/run.ts";
 import { checkCommand } from "../../cmd/check.ts";
 import { validateCommand } from "../../cmd/validate.ts";
@@ -26,7 +26,7 @@ Exit codes:
 export function buildCli(ctx: CliContext, setExit: (code: number) => void): Command {
   const program = new Command("anycast")
     .description("BGP anycast health-check daemon: announce prefixes while services are healthy")
-    .version(VERSION, "-V, --version")
+    .version(versionString(), "-V, --version", "print the version (and git revision)")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
@@ -64,7 +64,9 @@ export async function runCli(args: string[], ctx: CliContext): Promise<number> {
       ctx.err(`anycast: ${e.message}\n(run with --help for usage)\n`);
       return ExitCode.Usage;
     }
-    ctx.err(`anycast: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    ctx.err(
+      `anycast: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return ExitCode.Failed;
   }
 }

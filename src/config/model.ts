@@ -45,7 +45,26 @@ export interface LoggingConfig {
   file?: string;
   /** Unix datagram socket for `syslog` (default /dev/log) and `journald` (default /run/systemd/journal/socket). */
   socket?: string;
+  /** syslog wire format (default rfc5424). */
+  syslogFormat?: "rfc5424" | "rfc3164";
+  /** syslog facility name (default daemon). */
+  facility?: SyslogFacility;
 }
+
+export type SyslogFacility =
+  | "kern"
+  | "user"
+  | "daemon"
+  | "auth"
+  | "syslog"
+  | "local0"
+  | "local1"
+  | "local2"
+  | "local3"
+  | "local4"
+  | "local5"
+  | "local6"
+  | "local7";
 
 // ---------------------------------------------------------------- BGP
 
@@ -244,7 +263,8 @@ export interface Http2xxHandler extends RetryConfig {
 export interface TlsCertificateHandler extends RetryConfig {
   kind: "tls_certificate";
   local?: { path: string };
-  remote?: { host: string; port: number; serverName?: string };
+  /** `insecure` skips chain verification (anycastd `remote.insecure`, default false). */
+  remote?: { host: string; port: number; serverName?: string; insecure?: boolean };
   commonName?: string;
   dnsNames: string[];
   ipAddresses: string[];

@@ -1,0 +1,122 @@
+/**
+ * Read a config file in either dialect, validate it completely (every error
+ * at once, each with file:line:column and document path) and translate it to
+ * the model.
+ *
+ * @module
+ */
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import type { AnycastConfig, Dialect } from "./model.ts";
+import { type ConfigError, issuesToErrors, Locator } from "./errors.ts";
+import { nativeSchema } from "./native_schema.ts";
+import { anycastdSchema } from "./anycastd_schema.ts";
+import { translateNative } from "./translate_native.ts";
+import { translateAnycastd } from "./translate_anycastd.ts";
+
+export type LoadResult =
+  | { ok: true; config: AnycastConfig; dialect: Dialect }
+  | { ok: false; errors: ConfigError[] };
+
+/** Top-level keys only anycastd's file has. */
+const ANYCASTD_KEYS = ["announcer", "services"];
+
+/** anycastd when the top level has `announcer` or `services` (and no native `speaker`). */
+export function detectDialect(topLevelKeys: readonly string[]): Dialect {
+  if (topLevelKeys.includes("speaker")) return "native";
+  return topLevelKeys.some((k) => ANYCASTD_KEYS.includes(k)) ? "anycastd" : "native";
+}
+
+function sortErrors(errors: ConfigError[]): ConfigError[] {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Parse and validate config text; `file` is used in messages and as `source`. */
+export function parseConfig(text: string, file: string): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: "1.2",
+  });
+  const at = new Locator(file, doc, lines);
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: sortErrors(doc.errors.map((e) => {
+        const firstLine = e.message.split("\n")[0] ?? e.message;
+        return at.error(
+          e.pos[0],
+          [],
+          `Cannot parse YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`,
+        );
+      })),
+    };
+  }
+  if (!isMap(doc.contents)) {
+    const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+    return {
+      ok: false,
+      errors: [at.error(
+        doc.contents?.range?.[0] ?? 0,
+        [],
+        empty
+          ? "file is empty; expected a mapping of settings"
+          : "expected a mapping of settings at the top level",
+      )],
+    };
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  const dialect = detectDialect(Object.keys(data));
+  const schema: z.ZodType = dialect === "native" ? nativeSchema : anycastdSchema;
+  const result = schema.safeParse(data, { reportInput: true });
+  if (!result.success) {
+    return { ok: false, errors: sortErrors(issuesToErrors(result.error.issues, schema, at)) };
+  }
+  const config = dialect === "native"
+    ? translateNative(result.data as z.infer<typeof nativeSchema>, file)
+    : translateAnycastd(result.data as z.infer<typeof anycastdSchema>, file);
+  return { ok: true, config, dialect };
+}
+
+/** Read and parse `path`. A file that cannot be read is reported as an error at 1:1. */
+export async function loadConfig(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound
+      ? "no such file"
+      : e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    return {
+      ok: false,
+      errors: [{
+        file: path,
+        line: 1,
+        column: 1,
+        path: "",
+        message: `Cannot read file: ${reason}`,
+      }],
+    };
+  }
+  return parseConfig(text, path);
+}
+
+/** anycastd's default when neither a flag nor CONFIG_PATH is given. */
+export const DEFAULT_CONFIG_PATH = "/config.yaml";
+
+/** `--config` wins over the CONFIG_PATH environment variable, which wins over /config.yaml. */
+export function resolveConfigPath(
+  flag: string | undefined,
+  env: (name: string) => string | undefined,
+): string {
+  if (flag !== undefined && flag !== "") return flag;
+  const fromEnv = env("CONFIG_PATH");
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return DEFAULT_CONFIG_PATH;
+}

@@ -1,0 +1,538 @@
+/**
+ * The native dialect: a strict superset of Periphery's config.yaml, in the
+ * same camelCase style. This one zod schema both validates files and
+ * generates the JSON Schema (`anycast schema`, docs/schema.json).
+ *
+ * Field-level rules live on the fields; rules that relate fields to each
+ * other (timeout <= period, next-hop family) are object-level refinements.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  asn,
+  bool,
+  community,
+  count,
+  duration,
+  extendedCommunity,
+  hostPort,
+  intRange,
+  ipAddress,
+  ipv4,
+  largeCommunity,
+  list,
+  nonEmpty,
+  oneOf,
+  port,
+  prefix,
+  record,
+  str,
+  threshold,
+} from "./_fields.ts";
+import { parseDuration } from "./duration.ts";
+import { isIPv6LinkLocal, parseAddress, parsePrefix } from "./_net.ts";
+
+/** Names of the probe handler keys, in the order they are documented. */
+export const PROBE_HANDLER_KEYS = [
+  "http",
+  "tcp",
+  "grpc",
+  "exec",
+  "dnsLookup",
+  "http2xx",
+  "tlsCertificate",
+  "assignedAddress",
+  "icmpPing",
+  "tftpRrq",
+  "ntpq",
+] as const;
+
+const logging = z.strictObject({
+  driver: oneOf(["stderr", "file", "syslog", "journald", "none", "windows"]).optional()
+    .describe("Where logs go (default stderr); windows is Periphery's and not supported here"),
+  format: oneOf(["text", "json"]).optional().describe("Log line format (default text)"),
+  level: oneOf(["trace", "debug", "info", "warn", "warning", "error", "fatal"]).optional()
+    .describe("Lowest level logged (default info); LOG_LEVEL overrides"),
+  file: nonEmpty().optional().describe("Log file path, required for the file driver"),
+  socket: nonEmpty().optional().describe(
+    "Unix datagram socket for syslog (/dev/log) or journald (/run/systemd/journal/socket)",
+  ),
+  syslogFormat: oneOf(["rfc5424", "rfc3164"]).optional().describe(
+    "syslog message format (default rfc5424)",
+  ),
+  facility: oneOf([
+    "kern",
+    "user",
+    "daemon",
+    "auth",
+    "syslog",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+  ]).optional().describe("syslog facility (default daemon)"),
+}).superRefine((v, ctx) => {
+  if (v.driver === "windows") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["driver"],
+      input: v.driver,
+      message:
+        "the windows driver (Windows Event Log) is not supported on this platform; use stderr, file, syslog, journald or none",
+    });
+  }
+  if (v.driver === "file" && v.file === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["driver"],
+      input: v.driver,
+      message: 'the file driver needs "file: <path>"',
+    });
+  }
+});
+
+const speaker = z.strictObject({
+  asn: asn().describe("Local AS number"),
+  routerId: ipv4().describe("BGP Identifier, dotted-quad IPv4"),
+  gracefulRestartEnabled: bool().optional().describe("Advertise RFC 4724 graceful restart"),
+  gracefulRestartRestartTime: intRange(0, 4095).optional().describe(
+    "RFC 4724 restart time in seconds (default 120)",
+  ),
+  listenPort: intRange(0, 65535).optional().describe(
+    "TCP port for passive neighbors (default 179, 0 = do not listen)",
+  ),
+});
+
+const api = z.strictObject({
+  socket: nonEmpty().optional().describe(
+    "Control API unix socket (default /run/anycast/anycast.sock)",
+  ),
+  listenAddress: ipAddress().optional().describe("Optional TCP listener address (Periphery)"),
+  listenPort: port().optional().describe("Optional TCP listener port (Periphery)"),
+  token: nonEmpty().optional().describe("Bearer token for the TCP listener"),
+  tokenFile: nonEmpty().optional().describe("File holding the bearer token"),
+});
+
+const bfdTimers = {
+  minimumReceptionInterval: duration().optional().describe(
+    "Required Min RX Interval (default 300ms)",
+  ),
+  minimumTransmissionInterval: duration().optional().describe(
+    "Desired Min TX Interval (default 300ms)",
+  ),
+  detectionMultiplier: intRange(1, 255).optional().describe("Detect Mult (default 3)"),
+  passive: bool().optional().describe("Wait for the peer to send first (RFC 5880 6.1)"),
+  multihop: bool().optional().describe("RFC 5883 multihop session (port 4784)"),
+  holdBgpUntilUp: bool().optional().describe("Keep BGP down until BFD is Up (default true)"),
+};
+
+const bfd = z.strictObject({
+  enabled: bool().optional().describe("Run BFD with every neighbor that does not say bfd: false"),
+  listenAddress: ipAddress().optional().describe("Address BFD listens on (default 0.0.0.0)"),
+  listenPort: port().optional().describe("UDP port (default 3784)"),
+  ...bfdTimers,
+});
+
+const neighborBfd = z.union([bool(), z.strictObject(bfdTimers)], {
+  error: "expected true, false or a mapping of BFD settings",
+});
+
+const families = list(oneOf(["ipv4-unicast", "ipv6-unicast"])).min(
+  1,
+  "expected at least one family",
+);
+
+const neighbor = z.strictObject({
+  address: ipAddress().describe("Peer address"),
+  asn: asn().describe("Peer AS number"),
+  name: nonEmpty().optional().describe("Display name (default the address)"),
+  description: str().optional(),
+  port: port().optional().describe("Peer TCP port (default 179)"),
+  localAddress: ipAddress().optional().describe("Source address for the session"),
+  passive: bool().optional().describe("Wait for the peer to connect"),
+  holdTime: duration().optional().describe("Hold time: 0 or >= 3 seconds (default 90)"),
+  keepalive: duration().optional().describe("Keepalive interval (default holdTime / 3)"),
+  connectRetry: duration().optional().describe("Connect retry time (default 5s)"),
+  ebgpMultihopEnabled: bool().optional().describe("Allow eBGP over more than one hop"),
+  ebgpMultihopTtl: intRange(1, 255).optional().describe("TTL when multihop (default 255)"),
+  families: families.optional().describe("AFI/SAFIs (default the family of address)"),
+  maxPrefixes: intRange(1, Number.MAX_SAFE_INTEGER).optional().describe(
+    "Inbound prefix limit (RFC 4486 Cease)",
+  ),
+  bfd: neighborBfd.optional().describe("BFD for this neighbor: true, false or overrides"),
+}).superRefine((v, ctx) => {
+  const whole = (d: string | number) => parseDuration(d) % 1000 === 0;
+  if (v.holdTime !== undefined) {
+    const ms = parseDuration(v.holdTime);
+    if (!whole(v.holdTime) || (ms !== 0 && ms < 3000) || ms > 65535000) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["holdTime"],
+        input: v.holdTime,
+        message: "expected a hold time of 0 or 3-65535 whole seconds (RFC 4271 4.2)",
+      });
+    }
+  }
+  if (v.keepalive !== undefined) {
+    const ms = parseDuration(v.keepalive);
+    const hold = v.holdTime === undefined ? 90_000 : parseDuration(v.holdTime);
+    if (!whole(v.keepalive) || (hold > 0 && ms >= hold) || (hold > 0 && ms === 0)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keepalive"],
+        input: v.keepalive,
+        message: "expected whole seconds, more than 0 and less than the hold time",
+      });
+    }
+  }
+  if (v.localAddress !== undefined) {
+    const local = parseAddress(v.localAddress);
+    const remote = parseAddress(v.address);
+    if (local && remote && local.kind !== remote.kind) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["localAddress"],
+        input: v.localAddress,
+        message: `expected an ${
+          remote.kind === "ipv4" ? "IPv4" : "IPv6"
+        } address like the neighbor address`,
+      });
+    }
+  }
+});
+
+const attributeFields = {
+  communities: list(community()).optional().describe(
+    'RFC 1997 communities "asn:value" or well-known names',
+  ),
+  largeCommunities: list(largeCommunity()).optional().describe('RFC 8092 "global:local1:local2"'),
+  extendedCommunities: list(extendedCommunity()).optional().describe(
+    'RFC 4360 "rt:asn:value" / "soo:asn:value"',
+  ),
+  med: intRange(0, 4294967295).optional().describe("MULTI_EXIT_DISC"),
+  localPref: intRange(0, 4294967295).optional().describe("LOCAL_PREF (iBGP only)"),
+  asPathPrepend: intRange(0, 32).optional().describe("Extra copies of the AS prepended"),
+};
+
+const stateAttributes = z.strictObject(attributeFields);
+
+const headerList = list(z.strictObject({ name: nonEmpty(), value: str() }));
+
+const statusEntry = z.union([
+  intRange(100, 599),
+  z.string().regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/),
+], { error: 'expected a status code 100-599 or a range "200-299"' });
+
+const http = z.strictObject({
+  host: nonEmpty().optional().describe("Default 127.0.0.1"),
+  port: port(),
+  path: str().optional().describe("Default /"),
+  scheme: oneOf(["http", "https"]).optional(),
+  method: nonEmpty().optional().describe("Default GET"),
+  httpHeaders: headerList.optional(),
+  body: str().optional(),
+  expectedStatus: list(statusEntry).min(1, "expected at least one status").optional().describe(
+    "Accepted status codes or ranges (default 200-399)",
+  ),
+  insecureSkipVerify: bool().optional(),
+  bodyMatch: str().optional().describe("Regular expression the body must match"),
+  timeout: duration().optional().describe("Overrides the probe timeout"),
+});
+
+const tcp = z.strictObject({
+  host: nonEmpty().optional(),
+  port: port(),
+  send: str().optional(),
+  expect: str().optional(),
+  timeout: duration().optional().describe("Overrides the probe timeout"),
+});
+
+const grpc = z.strictObject({
+  host: nonEmpty().optional(),
+  port: port(),
+  service: str().optional().describe("grpc.health.v1 service name (default whole server)"),
+  tls: bool().optional(),
+  insecureSkipVerify: bool().optional(),
+  timeout: duration().optional().describe("Overrides the probe timeout"),
+});
+
+const exec = z.strictObject({
+  command: nonEmpty(),
+  args: list(str()).optional(),
+  env: record(str()).optional(),
+  workingDir: nonEmpty().optional(),
+  exitCodes: list(intRange(0, 255)).min(1, "expected at least one exit code").optional(),
+});
+
+const retry = {
+  tries: count().optional().describe("Attempts per run (default 1)"),
+  interval: duration().optional().describe("Pause between attempts (default 100ms)"),
+  timeout: duration().optional().describe("Bound per attempt (default the probe timeout)"),
+};
+
+const dnsLookup = z.strictObject({
+  query: nonEmpty(),
+  resolver: hostPort(),
+  recordType: oneOf(["A", "AAAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT"]).optional(),
+  ...retry,
+});
+
+const http2xx = z.strictObject({
+  url: z.url({ error: "expected an http or https URL", protocol: /^https?$/ }),
+  method: nonEmpty().optional(),
+  headers: record(str()).optional(),
+  payload: str().optional(),
+  ...retry,
+});
+
+const tlsCertificate = z.strictObject({
+  local: z.strictObject({ path: nonEmpty() }).optional(),
+  remote: z.strictObject({
+    host: nonEmpty(),
+    port: port(),
+    serverName: nonEmpty().optional(),
+    insecure: bool().optional().describe("Skip chain verification (default false)"),
+  }).optional(),
+  commonName: str().optional(),
+  dnsNames: list(str()).optional(),
+  ipAddresses: list(ipAddress()).optional(),
+  issuer: str().optional(),
+  expiryWarning: duration().optional().describe("Fail this long before expiry (default 0)"),
+  ...retry,
+}).superRefine((v, ctx) => {
+  if ((v.local === undefined) === (v.remote === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      input: v,
+      message: "expected exactly one of local or remote",
+    });
+  }
+});
+
+const assignedAddress = z.strictObject({
+  interface: nonEmpty().optional(),
+  ipv4: ipAddress().optional(),
+  ipv6: ipAddress().optional(),
+}).superRefine((v, ctx) => {
+  if (v.ipv4 === undefined && v.ipv6 === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      input: v,
+      message: "expected ipv4 or ipv6 (or both)",
+    });
+  }
+});
+
+const icmpPing = z.strictObject({
+  host: nonEmpty(),
+  count: intRange(1, 100).optional().describe("Echo requests per try (default 3)"),
+  maxLossPercent: intRange(0, 100).optional(),
+  ...retry,
+});
+
+const tftpRrq = z.strictObject({
+  url: z.string({ error: 'expected a URL "tftp://host[:port]/file"' }).regex(
+    /^tftp:\/\/[^/]+\/.+$/,
+    'expected a URL "tftp://host[:port]/file"',
+  ),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex digits").optional(),
+  ...retry,
+});
+
+const ntpq = z.strictObject({
+  server: nonEmpty(),
+  srcAddr: ipAddress().optional(),
+  offsetThreshold: duration().describe("Largest acceptable clock offset"),
+  ...retry,
+});
+
+const probe = z.strictObject({
+  initialDelaySeconds: duration().optional().describe("Default 0"),
+  periodSeconds: duration().optional().describe("Default 10s"),
+  timeoutSeconds: duration().optional().describe("Default 1s"),
+  failureThreshold: threshold().optional().describe("Default 3"),
+  successThreshold: threshold().optional().describe("Default 1"),
+  fastPeriodSeconds: duration().optional().describe("Period while rising or falling"),
+  jitterSeconds: duration().optional().describe("Random delay added to each start (default 0)"),
+  http: http.optional(),
+  tcp: tcp.optional(),
+  grpc: grpc.optional(),
+  exec: exec.optional(),
+  dnsLookup: dnsLookup.optional(),
+  http2xx: http2xx.optional(),
+  tlsCertificate: tlsCertificate.optional(),
+  assignedAddress: assignedAddress.optional(),
+  icmpPing: icmpPing.optional(),
+  tftpRrq: tftpRrq.optional(),
+  ntpq: ntpq.optional(),
+}).superRefine((v, ctx) => {
+  const present = PROBE_HANDLER_KEYS.filter((k) => v[k] !== undefined);
+  if (present.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: present.length > 1 ? [present[1]!] : [],
+      input: v,
+      message: present.length === 0
+        ? `expected exactly one handler (${PROBE_HANDLER_KEYS.join(", ")}), found none`
+        : `expected exactly one handler, found ${present.join(" and ")}`,
+    });
+  }
+  const period = v.periodSeconds === undefined ? 10_000 : parseDuration(v.periodSeconds);
+  const handler = present.length === 1 ? v[present[0]!] : undefined;
+  const handlerTimeout = handler && "timeout" in handler && handler.timeout !== undefined &&
+      (present[0] === "tcp" || present[0] === "grpc" || present[0] === "http")
+    ? handler.timeout
+    : undefined;
+  const timeout = handlerTimeout ?? v.timeoutSeconds;
+  if (timeout !== undefined && parseDuration(timeout) > period) {
+    ctx.addIssue({
+      code: "custom",
+      path: handlerTimeout !== undefined ? [present[0]!, "timeout"] : ["timeoutSeconds"],
+      input: timeout,
+      message: `expected a timeout no longer than the period (${v.periodSeconds ?? "10s"})`,
+    });
+  }
+  if (period === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["periodSeconds"],
+      input: v.periodSeconds,
+      message: "expected a period longer than 0",
+    });
+  }
+});
+
+const service = z.strictObject({
+  name: nonEmpty().describe("systemd unit, e.g. nginx.service"),
+  type: oneOf(["systemd"]),
+});
+
+const prefixEntry = z.strictObject({
+  ipAddress: prefix().describe('Prefix to announce, "192.0.2.1/32"'),
+  name: nonEmpty().optional().describe("Human name (default the prefix)"),
+  asn: asn().optional().describe("AS used for asPathPrepend (default the speaker AS)"),
+  nextHop: ipAddress().optional().describe("Next hop (default the session local address)"),
+  nextHopLinkLocal: ipAddress().optional().describe("IPv6 link-local second next hop (RFC 2545)"),
+  ...attributeFields,
+  multiExitDescriminator: intRange(0, 4294967295).optional().describe(
+    "Periphery's spelling of med",
+  ),
+  origin: oneOf(["igp", "egp", "incomplete"]).optional().describe("ORIGIN (default igp)"),
+  withdrawOnDown: bool().optional().describe(
+    "Withdraw while unhealthy (default true); false announces with `down` attributes",
+  ),
+  maintenance: nonEmpty().optional().describe("While this file exists the prefix is disabled"),
+  drainTime: duration().optional().describe(
+    "Announce with GRACEFUL_SHUTDOWN this long before withdrawing (RFC 8326, default 0)",
+  ),
+  down: stateAttributes.optional().describe(
+    "Attribute overrides while down (withdrawOnDown false)",
+  ),
+  disabled: stateAttributes.optional().describe(
+    "Attribute overrides while disabled; absent = withdraw",
+  ),
+  service: service.optional(),
+  startupProbe: probe.optional(),
+  livenessProbe: probe.optional(),
+  readinessProbe: probe.optional(),
+}).superRefine((v, ctx) => {
+  const p = parsePrefix(v.ipAddress);
+  if (!p.ok) return;
+  const want = p.family === "ipv4-unicast" ? "ipv4" : "ipv6";
+  const nh = v.nextHop === undefined ? undefined : parseAddress(v.nextHop);
+  if (nh && nh.kind !== want) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nextHop"],
+      input: v.nextHop,
+      message: `expected an ${want === "ipv4" ? "IPv4" : "IPv6"} next hop for ${p.canonical}`,
+    });
+  }
+  if (v.nextHopLinkLocal !== undefined) {
+    if (want !== "ipv6" || !isIPv6LinkLocal(v.nextHopLinkLocal)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nextHopLinkLocal"],
+        input: v.nextHopLinkLocal,
+        message: "expected an IPv6 link-local address (fe80::/10) on an IPv6 prefix",
+      });
+    }
+  }
+  if (v.med !== undefined && v.multiExitDescriminator !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["multiExitDescriminator"],
+      input: v.multiExitDescriminator,
+      message: "med and multiExitDescriminator are the same attribute: set only one",
+    });
+  }
+  if (v.down !== undefined && v.withdrawOnDown !== false) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["down"],
+      input: v.down,
+      message: "down attributes are only used with withdrawOnDown: false",
+    });
+  }
+});
+
+/** Report every entry whose `key` repeats an earlier one, at the repeat. */
+function noDuplicates<T>(what: string, field: string, key: (item: T) => string | undefined) {
+  return (items: T[] | undefined, ctx: z.RefinementCtx) => {
+    if (items === undefined) return;
+    const seen = new Map<string, number>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      if (k === undefined) return;
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, index);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: [index, field],
+          input: (item as Record<string, unknown>)[field],
+          message: `duplicate ${what} ${k} (first at index ${first})`,
+        });
+      }
+    });
+  };
+}
+
+export const nativeSchema = z.strictObject({
+  $schema: str().optional().describe("JSON Schema reference, ignored"),
+  logging: logging.optional(),
+  speaker: speaker,
+  api: api.optional(),
+  neighbors: list(neighbor).optional().superRefine(
+    noDuplicates("neighbor", "address", (n: z.infer<typeof neighbor>) => {
+      const a = parseAddress(n.address);
+      return a && `${a.canonical} port ${n.port ?? 179}`;
+    }),
+  ),
+  prefixes: list(prefixEntry).optional().superRefine(
+    noDuplicates("prefix", "ipAddress", (p: z.infer<typeof prefixEntry>) => {
+      const parsed = parsePrefix(p.ipAddress);
+      return parsed.ok ? parsed.canonical : undefined;
+    }),
+  ),
+  bfd: bfd.optional(),
+  metrics: z.strictObject({
+    enabled: bool().optional().describe("Serve Prometheus metrics (default false)"),
+    address: hostPort().optional().describe('"host:port" (default 127.0.0.1:9090)'),
+    path: z.string().regex(/^\//, 'expected a path starting with "/"').optional(),
+  }).optional(),
+}).describe("anycast native configuration (a superset of Periphery's config.yaml)");
+
+export type NativeFile = z.infer<typeof nativeSchema>;
+export type NativeProbe = z.infer<typeof probe>;
+export type NativePrefix = z.infer<typeof prefixEntry>;
+export type NativeNeighbor = z.infer<typeof neighbor>;
+export type NativeStateAttributes = z.infer<typeof stateAttributes>;
+export type NativeBfdTimers = z.infer<z.ZodObject<typeof bfdTimers>>;

@@ -1,0 +1,378 @@
+/**
+ * Native dialect (already validated) to the model: defaults filled in,
+ * durations in milliseconds, addresses and prefixes canonical.
+ *
+ * @module
+ */
+import type {
+  AnycastConfig,
+  BfdDefaults,
+  BfdSessionConfig,
+  Family,
+  HandlerConfig,
+  LoggingConfig,
+  NeighborConfig,
+  PrefixConfig,
+  ProbeConfig,
+  RouteAttributes,
+} from "./model.ts";
+import type {
+  NativeBfdTimers,
+  NativeFile,
+  NativeNeighbor,
+  NativePrefix,
+  NativeProbe,
+  NativeStateAttributes,
+} from "./native_schema.ts";
+import { PROBE_HANDLER_KEYS } from "./native_schema.ts";
+import { parseDuration } from "./duration.ts";
+import { familyOf, parseAddress, parseHostPort, parsePrefix } from "./_net.ts";
+import { parseCommunity, parseExtendedCommunity, parseLargeCommunity } from "./communities.ts";
+
+export const DEFAULTS = {
+  logLevel: "info",
+  gracefulRestartTime: 120,
+  bgpPort: 179,
+  holdTime: 90,
+  connectRetry: 5,
+  multihopTtl: 255,
+  apiSocket: "/run/anycast/anycast.sock",
+  metricsAddress: "127.0.0.1:9090",
+  metricsPath: "/metrics",
+  probe: { periodMs: 10_000, timeoutMs: 1000, failureThreshold: 3, successThreshold: 1 },
+  retry: { tries: 1, intervalMs: 100 },
+  bfd: { minRxMs: 300, minTxMs: 300, multiplier: 3, port: 3784, address: "0.0.0.0" },
+} as const;
+
+const ms = (d: string | number | undefined, fallback: number) =>
+  d === undefined ? fallback : parseDuration(d);
+const canonical = (address: string) => parseAddress(address)?.canonical ?? address;
+
+export function translateLogging(l: NativeFile["logging"]): LoggingConfig {
+  const level = l?.level === "warn" ? "warning" : (l?.level ?? DEFAULTS.logLevel);
+  const driver = l?.driver === "windows" || l?.driver === undefined ? "stderr" : l.driver;
+  return {
+    driver,
+    format: l?.format ?? "text",
+    level,
+    ...(l?.file !== undefined ? { file: l.file } : {}),
+    ...(l?.socket !== undefined ? { socket: l.socket } : {}),
+    ...(l?.syslogFormat !== undefined ? { syslogFormat: l.syslogFormat } : {}),
+    ...(l?.facility !== undefined ? { facility: l.facility } : {}),
+  };
+}
+
+function bfdSession(base: BfdSessionConfig, o: NativeBfdTimers | undefined): BfdSessionConfig {
+  return {
+    multihop: o?.multihop ?? base.multihop,
+    minRxMs: ms(o?.minimumReceptionInterval, base.minRxMs),
+    minTxMs: ms(o?.minimumTransmissionInterval, base.minTxMs),
+    multiplier: o?.detectionMultiplier ?? base.multiplier,
+    passive: o?.passive ?? base.passive,
+    holdBgpUntilUp: o?.holdBgpUntilUp ?? base.holdBgpUntilUp,
+  };
+}
+
+function translateBfd(b: NativeFile["bfd"]): BfdDefaults {
+  const base: BfdSessionConfig = {
+    multihop: false,
+    minRxMs: DEFAULTS.bfd.minRxMs,
+    minTxMs: DEFAULTS.bfd.minTxMs,
+    multiplier: DEFAULTS.bfd.multiplier,
+    passive: false,
+    holdBgpUntilUp: true,
+  };
+  const session = bfdSession(base, b);
+  return {
+    ...session,
+    enabled: b?.enabled ?? false,
+    listenAddress: b?.listenAddress !== undefined
+      ? canonical(b.listenAddress)
+      : DEFAULTS.bfd.address,
+    listenPort: b?.listenPort ?? (session.multihop ? 4784 : DEFAULTS.bfd.port),
+  };
+}
+
+function translateNeighbor(n: NativeNeighbor, bfd: BfdDefaults): NeighborConfig {
+  const address = canonical(n.address);
+  const holdTime = ms(n.holdTime, DEFAULTS.holdTime * 1000) / 1000;
+  const multihop = n.ebgpMultihopEnabled ?? false;
+  const family: Family = familyOf(parseAddress(n.address)?.kind ?? "ipv4");
+  const neighborBfd = n.bfd === false
+    ? undefined
+    : n.bfd === true
+    ? bfdSession(bfd, undefined)
+    : n.bfd !== undefined
+    ? bfdSession(bfd, n.bfd)
+    : bfd.enabled
+    ? bfdSession(bfd, undefined)
+    : undefined;
+  return {
+    name: n.name ?? address,
+    address,
+    asn: n.asn,
+    port: n.port ?? DEFAULTS.bgpPort,
+    ...(n.localAddress !== undefined ? { localAddress: canonical(n.localAddress) } : {}),
+    passive: n.passive ?? false,
+    holdTime,
+    keepalive: n.keepalive !== undefined
+      ? parseDuration(n.keepalive) / 1000
+      : Math.floor(holdTime / 3),
+    connectRetry: ms(n.connectRetry, DEFAULTS.connectRetry * 1000) / 1000,
+    ebgpMultihop: multihop,
+    ebgpMultihopTtl: n.ebgpMultihopTtl ?? (multihop ? DEFAULTS.multihopTtl : 1),
+    families: n.families ?? [family],
+    ...(n.description !== undefined ? { description: n.description } : {}),
+    ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),
+    ...(neighborBfd ? { bfd: neighborBfd } : {}),
+  };
+}
+
+function attributes(
+  src: NativeStateAttributes & { multiExitDescriminator?: number | undefined },
+  base?: RouteAttributes,
+): RouteAttributes {
+  const med = src.med ?? src.multiExitDescriminator ?? base?.med;
+  const localPref = src.localPref ?? base?.localPref;
+  return {
+    communities: src.communities?.map(parseCommunity) ?? base?.communities ?? [],
+    largeCommunities: src.largeCommunities?.map(parseLargeCommunity) ?? base?.largeCommunities ??
+      [],
+    extendedCommunities: src.extendedCommunities?.map(parseExtendedCommunity) ??
+      base?.extendedCommunities ?? [],
+    ...(med !== undefined ? { med } : {}),
+    ...(localPref !== undefined ? { localPref } : {}),
+    asPathPrepend: src.asPathPrepend ?? base?.asPathPrepend ?? 0,
+  };
+}
+
+function statusRanges(list: (number | string)[] | undefined): [number, number][] {
+  if (list === undefined) return [[200, 399]];
+  return list.map((s) => {
+    if (typeof s === "number") return [s, s];
+    const [lo, hi] = s.split("-").map(Number);
+    return [lo ?? 200, hi ?? 399];
+  });
+}
+
+function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
+  const retry = (
+    r: {
+      tries?: number | undefined;
+      interval?: string | number | undefined;
+      timeout?: string | number | undefined;
+    },
+  ) => ({
+    tries: r.tries ?? DEFAULTS.retry.tries,
+    intervalMs: ms(r.interval, DEFAULTS.retry.intervalMs),
+    timeoutMs: ms(r.timeout, timeoutMs),
+  });
+  if (p.http) {
+    const h = p.http;
+    return {
+      kind: "http",
+      scheme: h.scheme ?? "http",
+      host: h.host ?? "127.0.0.1",
+      port: h.port,
+      path: h.path ?? "/",
+      method: h.method ?? "GET",
+      headers: h.httpHeaders ?? [],
+      ...(h.body !== undefined ? { body: h.body } : {}),
+      expectedStatus: statusRanges(h.expectedStatus),
+      insecureSkipVerify: h.insecureSkipVerify ?? false,
+      ...(h.bodyMatch !== undefined ? { bodyMatch: h.bodyMatch } : {}),
+    };
+  }
+  if (p.tcp) {
+    return {
+      kind: "tcp",
+      host: p.tcp.host ?? "127.0.0.1",
+      port: p.tcp.port,
+      ...(p.tcp.send !== undefined ? { send: p.tcp.send } : {}),
+      ...(p.tcp.expect !== undefined ? { expect: p.tcp.expect } : {}),
+    };
+  }
+  if (p.grpc) {
+    return {
+      kind: "grpc",
+      host: p.grpc.host ?? "127.0.0.1",
+      port: p.grpc.port,
+      service: p.grpc.service ?? "",
+      tls: p.grpc.tls ?? false,
+      insecureSkipVerify: p.grpc.insecureSkipVerify ?? false,
+    };
+  }
+  if (p.exec) {
+    return {
+      kind: "exec",
+      command: p.exec.command,
+      args: p.exec.args ?? [],
+      env: p.exec.env ?? {},
+      ...(p.exec.workingDir !== undefined ? { workingDir: p.exec.workingDir } : {}),
+      exitCodes: p.exec.exitCodes ?? [0],
+    };
+  }
+  if (p.dnsLookup) {
+    return {
+      kind: "dns_lookup",
+      query: p.dnsLookup.query,
+      resolver: p.dnsLookup.resolver,
+      recordType: p.dnsLookup.recordType ?? "A",
+      ...retry(p.dnsLookup),
+    };
+  }
+  if (p.http2xx) {
+    return {
+      kind: "http_2xx",
+      url: p.http2xx.url,
+      method: p.http2xx.method ?? "GET",
+      headers: p.http2xx.headers ?? {},
+      ...(p.http2xx.payload !== undefined ? { payload: p.http2xx.payload } : {}),
+      ...retry(p.http2xx),
+    };
+  }
+  if (p.tlsCertificate) {
+    const t = p.tlsCertificate;
+    return {
+      kind: "tls_certificate",
+      ...(t.local ? { local: { path: t.local.path } } : {}),
+      ...(t.remote
+        ? {
+          remote: {
+            host: t.remote.host,
+            port: t.remote.port,
+            ...(t.remote.serverName !== undefined ? { serverName: t.remote.serverName } : {}),
+            ...(t.remote.insecure !== undefined ? { insecure: t.remote.insecure } : {}),
+          },
+        }
+        : {}),
+      ...(t.commonName !== undefined ? { commonName: t.commonName } : {}),
+      dnsNames: t.dnsNames ?? [],
+      ipAddresses: (t.ipAddresses ?? []).map(canonical),
+      ...(t.issuer !== undefined ? { issuer: t.issuer } : {}),
+      expiryWarningMs: ms(t.expiryWarning, 0),
+      ...retry(t),
+    };
+  }
+  if (p.assignedAddress) {
+    const a = p.assignedAddress;
+    return {
+      kind: "assigned_address",
+      ...(a.interface !== undefined ? { interface: a.interface } : {}),
+      ...(a.ipv4 !== undefined ? { ipv4: canonical(a.ipv4) } : {}),
+      ...(a.ipv6 !== undefined ? { ipv6: canonical(a.ipv6) } : {}),
+    };
+  }
+  if (p.icmpPing) {
+    return {
+      kind: "icmp_ping",
+      host: p.icmpPing.host,
+      count: p.icmpPing.count ?? 3,
+      maxLossPercent: p.icmpPing.maxLossPercent ?? 0,
+      ...retry(p.icmpPing),
+    };
+  }
+  if (p.tftpRrq) {
+    return {
+      kind: "tftp_rrq",
+      url: p.tftpRrq.url,
+      ...(p.tftpRrq.sha256 !== undefined ? { sha256: p.tftpRrq.sha256.toLowerCase() } : {}),
+      ...retry(p.tftpRrq),
+    };
+  }
+  if (p.ntpq) {
+    return {
+      kind: "ntpq",
+      server: p.ntpq.server,
+      ...(p.ntpq.srcAddr !== undefined ? { srcAddr: canonical(p.ntpq.srcAddr) } : {}),
+      offsetThresholdMs: parseDuration(p.ntpq.offsetThreshold),
+      ...retry(p.ntpq),
+    };
+  }
+  // The schema guarantees exactly one handler.
+  throw new TypeError(`Probe has none of ${PROBE_HANDLER_KEYS.join(", ")}`);
+}
+
+export function translateProbe(p: NativeProbe): ProbeConfig {
+  const handlerTimeout = p.http?.timeout ?? p.tcp?.timeout ?? p.grpc?.timeout;
+  const timeoutMs = ms(handlerTimeout ?? p.timeoutSeconds, DEFAULTS.probe.timeoutMs);
+  return {
+    initialDelayMs: ms(p.initialDelaySeconds, 0),
+    periodMs: ms(p.periodSeconds, DEFAULTS.probe.periodMs),
+    timeoutMs,
+    failureThreshold: p.failureThreshold ?? DEFAULTS.probe.failureThreshold,
+    successThreshold: p.successThreshold ?? DEFAULTS.probe.successThreshold,
+    ...(p.fastPeriodSeconds !== undefined
+      ? { fastPeriodMs: parseDuration(p.fastPeriodSeconds) }
+      : {}),
+    jitterMs: ms(p.jitterSeconds, 0),
+    handler: handler(p, timeoutMs),
+  };
+}
+
+function translatePrefix(p: NativePrefix): PrefixConfig {
+  const parsed = parsePrefix(p.ipAddress);
+  if (!parsed.ok) throw new TypeError(`Prefix ${p.ipAddress} passed validation but does not parse`);
+  const attrs = attributes(p);
+  const withdrawOnDown = p.withdrawOnDown ?? true;
+  return {
+    name: p.name ?? parsed.canonical,
+    prefix: parsed.canonical,
+    family: parsed.family,
+    ...(p.nextHop !== undefined ? { nextHop: canonical(p.nextHop) } : {}),
+    ...(p.nextHopLinkLocal !== undefined
+      ? { nextHopLinkLocal: canonical(p.nextHopLinkLocal) }
+      : {}),
+    origin: p.origin ?? "igp",
+    ...(p.asn !== undefined ? { prependAsn: p.asn } : {}),
+    attributes: attrs,
+    withdrawOnDown,
+    ...(!withdrawOnDown ? { downAttributes: attributes(p.down ?? {}, attrs) } : {}),
+    ...(p.disabled !== undefined ? { disabledAttributes: attributes(p.disabled, attrs) } : {}),
+    ...(p.maintenance !== undefined ? { maintenanceFile: p.maintenance } : {}),
+    drainMs: ms(p.drainTime, 0),
+    ...(p.service !== undefined ? { service: { name: p.service.name, type: p.service.type } } : {}),
+    ...(p.startupProbe ? { startupProbe: translateProbe(p.startupProbe) } : {}),
+    ...(p.livenessProbe ? { livenessProbe: translateProbe(p.livenessProbe) } : {}),
+    ...(p.readinessProbe ? { readinessProbe: translateProbe(p.readinessProbe) } : {}),
+    services: [],
+    servicesMode: "all",
+  };
+}
+
+export function translateNative(file: NativeFile, source: string): AnycastConfig {
+  const bfd = translateBfd(file.bfd);
+  const metricsAddress = file.metrics?.address ?? DEFAULTS.metricsAddress;
+  parseHostPort(metricsAddress);
+  return {
+    dialect: "native",
+    source,
+    logging: translateLogging(file.logging),
+    speaker: {
+      asn: file.speaker.asn,
+      routerId: file.speaker.routerId,
+      gracefulRestartEnabled: file.speaker.gracefulRestartEnabled ?? false,
+      gracefulRestartRestartTime: file.speaker.gracefulRestartRestartTime ??
+        DEFAULTS.gracefulRestartTime,
+      listenPort: file.speaker.listenPort ?? DEFAULTS.bgpPort,
+    },
+    api: {
+      socket: file.api?.socket ?? DEFAULTS.apiSocket,
+      ...(file.api?.listenAddress !== undefined
+        ? { listenAddress: canonical(file.api.listenAddress) }
+        : {}),
+      ...(file.api?.listenPort !== undefined ? { listenPort: file.api.listenPort } : {}),
+      ...(file.api?.token !== undefined ? { token: file.api.token } : {}),
+      ...(file.api?.tokenFile !== undefined ? { tokenFile: file.api.tokenFile } : {}),
+    },
+    neighbors: (file.neighbors ?? []).map((n) => translateNeighbor(n, bfd)),
+    prefixes: (file.prefixes ?? []).map(translatePrefix),
+    services: [],
+    bfd,
+    metrics: {
+      enabled: file.metrics?.enabled ?? false,
+      address: metricsAddress,
+      path: file.metrics?.path ?? DEFAULTS.metricsPath,
+    },
+  };
+}
