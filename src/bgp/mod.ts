@@ -31,3 +31,43 @@ export {
   parseCommunity,
   WELL_KNOWN_COMMUNITIES,
 } from "./attribute/communities.ts";
+
+// ---------------------------------------------------------------- FSM, session, RIBs, speaker (fsm.ts ... speaker.ts)
+export {
+  CeaseSubcode as FsmCeaseSubcode,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  fsmEvent,
+  type FsmState,
+  type FsmStateName,
+  initialFsmState,
+  negotiateHoldTime,
+  type NotificationSpec,
+} from "./fsm.ts";
+export {
+  BgpSession,
+  type GracefulRestartOptions,
+  maxPrefixesData,
+  type MessageCounters,
+  type SessionOptions,
+  type SessionStatus,
+  shutdownCommunication,
+} from "./session.ts";
+export {
+  type BgpConnection,
+  type BgpListener,
+  memoryPipe,
+  MemoryNetwork,
+  tcpTransport,
+  type Transport,
+} from "./transport.ts";
+export { AdjRibIn, AdjRibOut, type InRoute, type OutRoute, type RibDiff } from "./rib.ts";
+export { DEFAULT_LOCAL_PREF, outRouteFor, type RouteSpec } from "./route.ts";
+export {
+  BgpSpeaker,
+  type PeerStateChange,
+  type SpeakerOptions,
+  speakerOptionsFrom,
+  type StopOptions,
+} from "./speaker.ts";

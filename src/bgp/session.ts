@@ -1,0 +1,964 @@
+/**
+ * One BGP session (one neighbor): carries out what the pure FSM (`fsm.ts`)
+ * decides, on an injected `Transport` and `Clock`.
+ *
+ * Owns the peer's Adj-RIB-Out (routes we send) and Adj-RIB-In (routes the
+ * peer sends, bounded by `maxPrefixes`), frames and decodes messages, and
+ * resolves connection collisions (RFC 4271 §6.8).
+ *
+ * @module
+ */
+import type { Family, NeighborConfig } from "../config/model.ts";
+import type { Clock, TimerId } from "../util/clock.ts";
+import {
+  CeaseSubcode,
+  ErrorCode,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  fsmEvent,
+  type FsmState,
+  type FsmStateName,
+  initialFsmState,
+  type NotificationSpec,
+  type TimerName,
+} from "./fsm.ts";
+import { decodeMessage, encodeMessage } from "./message/codec.ts";
+import { messageLength } from "./message/header.ts";
+import {
+  announcedByUpdate,
+  checkPeerAs,
+  negotiateContext,
+  peerAsOf,
+  withdrawnByUpdate,
+} from "./message/negotiate.ts";
+import { encodeUpdates, encodeWithdrawals, endOfRib, endOfRibFamily } from "./message/pack.ts";
+import {
+  BgpDecodeError,
+  type BgpMessage,
+  type Capability,
+  type CodecContext,
+  DEFAULT_OPEN_CONTEXT,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  type OpenMessage,
+  type UpdateMessage,
+} from "./message/types.ts";
+import { afiSafiOf, familyOf } from "./nlri.ts";
+import { AdjRibIn, AdjRibOut, type AnnounceGroup } from "./rib.ts";
+import { outRouteFor, type RouteSpec } from "./route.ts";
+import type { BgpConnection, Transport } from "./transport.ts";
+
+export interface GracefulRestartOptions {
+  /** RFC 4724 §3 Restart Time in seconds. */
+  restartTime: number;
+  /** Set the R bit: this speaker has just restarted (RFC 4724 §3). */
+  restarting: boolean;
+}
+
+export interface SessionOptions {
+  localAsn: number;
+  routerId: string;
+  neighbor: NeighborConfig;
+  transport: Transport;
+  clock: Clock;
+  /** Advertise graceful restart (RFC 4724); undefined = off. */
+  gracefulRestart?: GracefulRestartOptions;
+  /** Random source for the connect-retry jitter; default Math.random. */
+  random?: () => number;
+  /** Log sink; default silent. */
+  log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+}
+
+/** Message counters, per direction. */
+export interface MessageCounters {
+  open: number;
+  update: number;
+  notification: number;
+  keepalive: number;
+  "route-refresh": number;
+}
+
+export interface SessionStatus {
+  name: string;
+  address: string;
+  asn: number;
+  description?: string;
+  state: FsmStateName;
+  /** Milliseconds since Established (clock time), undefined when not Established. */
+  uptimeMs?: number;
+  /** Prefixes the peer has from us. */
+  prefixesSent: number;
+  /** Prefixes in the Adj-RIB-In. */
+  prefixesReceived: number;
+  lastError?: string;
+  families: Family[];
+  holdTime: number;
+  keepaliveTime: number;
+  localAddress?: string;
+  peerRouterId?: string;
+  messagesSent: MessageCounters;
+  messagesReceived: MessageCounters;
+  flaps: number;
+}
+
+export interface SessionEvents {
+  /** Every FSM state change. */
+  onStateChange?: (from: FsmStateName, to: FsmStateName, session: BgpSession) => void;
+  /** The peer sent End-of-RIB for a family. */
+  onEndOfRib?: (family: Family, session: BgpSession) => void;
+}
+
+/** RFC 4271 §8: the longest we ever wait between automatic restarts. */
+const MAX_RETRY_SECONDS = 60;
+/** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
+const YIELD_EVERY_MESSAGES = 256;
+
+function zeroCounters(): MessageCounters {
+  return { open: 0, update: 0, notification: 0, keepalive: 0, "route-refresh": 0 };
+}
+
+/** One connection and its framing state. */
+class Wire {
+  readonly conn: BgpConnection;
+  readonly outgoing: boolean;
+  buffer: Uint8Array = new Uint8Array(0);
+  /** The OPEN we sent on this connection and the one we received. */
+  localOpen?: OpenMessage;
+  remoteOpen?: OpenMessage;
+  stopped = false;
+
+  constructor(conn: BgpConnection, outgoing: boolean) {
+    this.conn = conn;
+    this.outgoing = outgoing;
+  }
+}
+
+/** RFC 4486 §4: the data of a Cease/Maximum Number of Prefixes Reached. */
+export function maxPrefixesData(family: Family, limit: number): Uint8Array {
+  const { afi, safi } = afiSafiOf(family);
+  const data = new Uint8Array(7);
+  const view = new DataView(data.buffer);
+  view.setUint16(0, afi);
+  data[2] = safi;
+  view.setUint32(3, limit);
+  return data;
+}
+
+function ipv4ToNumber(address: string): number {
+  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+export class BgpSession {
+  readonly neighbor: NeighborConfig;
+  readonly adjRibIn = new AdjRibIn();
+  readonly adjRibOut = new AdjRibOut();
+  #options: SessionOptions;
+  #events: SessionEvents;
+  #fsm: FsmState = initialFsmState();
+  #fsmConfig: FsmConfig;
+  #wire: Wire | undefined;
+  /** A second connection while the first is in OpenSent/OpenConfirm (RFC 4271 §6.8). */
+  #pending: Wire | undefined;
+  #connectAbort: AbortController | undefined;
+  #timers = new Map<TimerName | "idle", TimerId>();
+  #holdDeadline = 0;
+  #ctx: CodecContext = DEFAULT_OPEN_CONTEXT;
+  #maxLength = MAX_MESSAGE_LENGTH;
+  #specs = new Map<string, RouteSpec>();
+  #running = false;
+  #consecutiveFailures = 0;
+  #establishedAt: number | undefined;
+  #lastError: string | undefined;
+  #sent = zeroCounters();
+  #received = zeroCounters();
+  #flaps = 0;
+  #syncScheduled = false;
+  #syncing = false;
+  #releaseKeepsRoutes = false;
+  #restarting: boolean;
+
+  constructor(options: SessionOptions, events: SessionEvents = {}) {
+    this.#options = options;
+    this.#events = events;
+    this.neighbor = options.neighbor;
+    this.#restarting = options.gracefulRestart?.restarting ?? false;
+    this.#fsmConfig = {
+      holdTime: options.neighbor.holdTime,
+      keepalive: options.neighbor.keepalive,
+      connectRetry: options.neighbor.connectRetry,
+      passive: options.neighbor.passive,
+    };
+  }
+
+  get state(): FsmStateName {
+    return this.#fsm.name;
+  }
+
+  /** The negotiated codec context (valid from OpenConfirm on). */
+  get context(): CodecContext {
+    return this.#ctx;
+  }
+
+  get ibgp(): boolean {
+    return this.neighbor.asn === this.#options.localAsn;
+  }
+
+  status(): SessionStatus {
+    const s: SessionStatus = {
+      name: this.neighbor.name,
+      address: this.neighbor.address,
+      asn: this.neighbor.asn,
+      state: this.#fsm.name,
+      prefixesSent: this.adjRibOut.sentCount,
+      prefixesReceived: this.adjRibIn.size,
+      families: this.#fsm.name === "Established" ? [...this.#ctx.families] : [],
+      holdTime: this.#fsm.holdTime,
+      keepaliveTime: this.#fsm.keepaliveTime,
+      messagesSent: { ...this.#sent },
+      messagesReceived: { ...this.#received },
+      flaps: this.#flaps,
+    };
+    if (this.neighbor.description) s.description = this.neighbor.description;
+    if (this.#establishedAt !== undefined) {
+      s.uptimeMs = this.#options.clock.now() - this.#establishedAt;
+    }
+    if (this.#lastError) s.lastError = this.#lastError;
+    if (this.#wire) s.localAddress = this.#wire.conn.localAddress;
+    if (this.#wire?.remoteOpen) s.peerRouterId = this.#wire.remoteOpen.bgpId;
+    return s;
+  }
+
+  // ------------------------------------------------------------ public control
+
+  /** ManualStart (RFC 4271 §8.1.2 Event 1). */
+  start(): void {
+    this.#running = true;
+    this.#dispatch({ type: "ManualStart" });
+  }
+
+  /**
+   * ManualStop: withdraws nothing by itself (the speaker withdraws first when it
+   * wants to), sends Cease/Administrative Shutdown with the RFC 9003
+   * communication, and closes. With `keepRoutes` the connection is closed
+   * without a NOTIFICATION, so a graceful-restart peer keeps our routes
+   * as stale (RFC 4724 §4.2).
+   */
+  stop(options: { communication?: string; keepRoutes?: boolean } = {}): void {
+    this.#running = false;
+    this.#clearTimer("idle");
+    if (options.keepRoutes) {
+      this.#releaseKeepsRoutes = true;
+      this.#dispatch({ type: "TcpConnectionFails" });
+      this.#dispatch({ type: "ManualStop" });
+      return;
+    }
+    const notification: NotificationSpec = {
+      code: ErrorCode.Cease,
+      subcode: CeaseSubcode.AdministrativeShutdown,
+    };
+    if (options.communication !== undefined) {
+      notification.data = shutdownCommunication(options.communication);
+    }
+    this.#dispatch({ type: "ManualStop", notification });
+  }
+
+  /** Send pending Adj-RIB-Out changes now instead of on the next microtask. */
+  syncNow(): void {
+    this.#sync(false);
+  }
+
+  /** Resolves once every queued write has been handed to the OS (e.g. after stop()). */
+  async flushed(): Promise<void> {
+    await this.#writeChain;
+  }
+
+  /** Replace every originated route (the speaker's table). */
+  setRoutes(specs: Iterable<RouteSpec>): void {
+    this.#specs = new Map([...specs].map((s) => [s.prefix, s]));
+    this.#rebuildDesired();
+    this.#scheduleSync();
+  }
+
+  /** Hand an accepted TCP connection from this neighbor to the session. */
+  acceptIncoming(conn: BgpConnection): void {
+    if (!this.#running) {
+      conn.close();
+      return;
+    }
+    const wire = new Wire(conn, false);
+    switch (this.#fsm.name) {
+      case "Idle":
+        // An automatic restart is pending; the peer is faster: take its connection.
+        this.#clearTimer("idle");
+        this.#dispatch({ type: "AutomaticStart_with_PassiveTcpEstablishment" });
+        this.#adopt(wire);
+        this.#dispatch({ type: "TcpConnectionConfirmed" });
+        return;
+      case "Connect":
+      case "Active":
+        // Our outgoing attempt has not completed: use the peer's connection instead.
+        this.#connectAbort?.abort();
+        this.#connectAbort = undefined;
+        this.#adopt(wire);
+        this.#dispatch({ type: "TcpConnectionConfirmed" });
+        return;
+      case "OpenSent":
+      case "OpenConfirm":
+        if (this.#pending) {
+          conn.close();
+          return;
+        }
+        // RFC 4271 §6.8: keep both until an OPEN tells us which one to dump.
+        this.#pending = wire;
+        this.#sendOpen(wire);
+        void this.#readLoop(wire);
+        return;
+      case "Established":
+        // CollisionDetectEstablishedState is off: refuse (RFC 4486 Connection Rejected).
+        this.#writeNotification(wire, {
+          code: ErrorCode.Cease,
+          subcode: CeaseSubcode.ConnectionRejected,
+        });
+        conn.close();
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ FSM plumbing
+
+  #dispatch(event: FsmEvent): void {
+    const from = this.#fsm.name;
+    const { state, actions } = fsmEvent(this.#fsm, event, this.#fsmConfig);
+    this.#fsm = state;
+    for (const action of actions) this.#perform(action);
+    if (from !== state.name) {
+      this.#log("debug", `${from} -> ${state.name} on ${event.type}`);
+      if (from === "Established") {
+        this.#establishedAt = undefined;
+        this.#flaps++;
+      }
+      if (state.name === "Idle") this.#onIdle();
+      this.#events.onStateChange?.(from, state.name, this);
+    }
+  }
+
+  #perform(action: FsmAction): void {
+    switch (action.type) {
+      case "initiate-connection":
+        this.#connect();
+        return;
+      case "listen":
+        // Listening is the speaker's: it routes accepted connections to acceptIncoming().
+        return;
+      case "drop-connection":
+        this.#dropConnection();
+        return;
+      case "release-resources":
+        this.#release();
+        return;
+      case "send-open":
+        if (this.#wire) this.#sendOpen(this.#wire);
+        return;
+      case "send-keepalive":
+        this.#send({ type: "keepalive" });
+        return;
+      case "send-notification":
+        if (this.#wire) this.#writeNotification(this.#wire, action.notification);
+        this.#lastError = `sent NOTIFICATION ${describeNotification(action.notification)}`;
+        return;
+      case "start-timer":
+        this.#startTimer(action.timer, action.seconds);
+        return;
+      case "stop-timer":
+        this.#clearTimer(action.timer);
+        return;
+      case "established":
+        this.#onEstablished();
+        return;
+      case "process-update":
+        // Done by #onMessage right after dispatching UpdateMsg.
+        return;
+    }
+  }
+
+  #startTimer(timer: TimerName, seconds: number): void {
+    const clock = this.#options.clock;
+    if (timer === "hold") {
+      // Restarted on every message: move a deadline instead of re-arming a timer each time.
+      this.#holdDeadline = clock.now() + seconds * 1000;
+      if (!this.#timers.has("hold")) this.#armHold();
+      return;
+    }
+    this.#clearTimer(timer);
+    let ms = seconds * 1000;
+    if (timer === "connectRetry") ms = this.#retryDelayMs();
+    this.#timers.set(
+      timer,
+      clock.setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#dispatch({
+          type: timer === "connectRetry" ? "ConnectRetryTimer_Expires" : "KeepaliveTimer_Expires",
+        });
+      }, ms),
+    );
+  }
+
+  #armHold(): void {
+    const clock = this.#options.clock;
+    const wait = Math.max(0, this.#holdDeadline - clock.now());
+    this.#timers.set(
+      "hold",
+      clock.setTimeout(() => {
+        this.#timers.delete("hold");
+        if (clock.now() < this.#holdDeadline) {
+          this.#armHold();
+          return;
+        }
+        this.#lastError = "hold timer expired";
+        this.#dispatch({ type: "HoldTimer_Expires" });
+      }, wait),
+    );
+  }
+
+  #clearTimer(timer: TimerName | "idle"): void {
+    const id = this.#timers.get(timer);
+    if (id !== undefined) {
+      this.#options.clock.clearTimeout(id);
+      this.#timers.delete(timer);
+    }
+  }
+
+  /** connectRetry jittered to 0.75-1.0 (RFC 4271 §10) with exponential back-off up to 60 s. */
+  #retryDelayMs(): number {
+    const base = Math.max(1, this.neighbor.connectRetry);
+    const backoff = Math.min(MAX_RETRY_SECONDS, base * 2 ** Math.min(6, this.#consecutiveFailures));
+    const random = this.#options.random ?? Math.random;
+    return Math.round(backoff * (0.75 + 0.25 * random()) * 1000);
+  }
+
+  #onIdle(): void {
+    this.#consecutiveFailures++;
+    if (!this.#running) return;
+    // RFC 4271 §8.1.1 AllowAutomaticStart with a back-off (IdleHoldTimer).
+    this.#clearTimer("idle");
+    this.#timers.set(
+      "idle",
+      this.#options.clock.setTimeout(() => {
+        this.#timers.delete("idle");
+        if (this.#running && this.#fsm.name === "Idle") this.#dispatch({ type: "AutomaticStart" });
+      }, this.#idleDelayMs()),
+    );
+  }
+
+  #idleDelayMs(): number {
+    // The first restart comes quickly; repeated failures back off like connectRetry.
+    if (this.#consecutiveFailures <= 1) return 1000;
+    return this.#retryDelayMs();
+  }
+
+  // ------------------------------------------------------------ connections
+
+  #connect(): void {
+    this.#connectAbort?.abort();
+    const abort = new AbortController();
+    this.#connectAbort = abort;
+    const n = this.neighbor;
+    this.#options.transport.connect({
+      hostname: n.address,
+      port: n.port,
+      ...(n.localAddress ? { localAddress: n.localAddress } : {}),
+      signal: abort.signal,
+    }).then(
+      (conn) => {
+        if (abort.signal.aborted || this.#connectAbort !== abort) {
+          conn.close();
+          return;
+        }
+        this.#connectAbort = undefined;
+        if (this.#fsm.name !== "Connect" && this.#fsm.name !== "Active") {
+          conn.close();
+          return;
+        }
+        this.#adopt(new Wire(conn, true));
+        this.#dispatch({ type: "Tcp_CR_Acked" });
+      },
+      (err: Error) => {
+        if (abort.signal.aborted || this.#connectAbort !== abort) return;
+        this.#connectAbort = undefined;
+        this.#lastError = err.message;
+        this.#log("debug", err.message);
+        // RFC 4271 §8.2.2 Connect, Event 18. Passing through Idle would restart
+        // at once; staying in Connect lets the ConnectRetryTimer pace retries.
+        if (this.#fsm.name === "Connect") {
+          this.#clearTimer("connectRetry");
+          this.#consecutiveFailures++;
+          this.#startTimer("connectRetry", this.neighbor.connectRetry);
+        }
+      },
+    );
+  }
+
+  #adopt(wire: Wire): void {
+    this.#wire = wire;
+    void this.#readLoop(wire);
+  }
+
+  #dropConnection(): void {
+    this.#connectAbort?.abort();
+    this.#connectAbort = undefined;
+    const wire = this.#wire;
+    this.#wire = undefined;
+    if (wire) {
+      wire.stopped = true;
+      const close = () => wire.conn.close();
+      this.#writeChain.then(close, close);
+    }
+    if (this.#pending && this.#fsm.name === "Idle") {
+      const p = this.#pending;
+      this.#pending = undefined;
+      p.stopped = true;
+      p.conn.close();
+    }
+  }
+
+  #release(): void {
+    this.adjRibIn.clear();
+    this.adjRibOut.reset();
+    this.#ctx = DEFAULT_OPEN_CONTEXT;
+    this.#maxLength = MAX_MESSAGE_LENGTH;
+    this.#holdDeadline = 0;
+    if (this.#releaseKeepsRoutes) this.#releaseKeepsRoutes = false;
+  }
+
+  async #readLoop(wire: Wire): Promise<void> {
+    let sinceYield = 0;
+    while (!wire.stopped) {
+      const chunk = await wire.conn.read();
+      if (wire.stopped) return;
+      if (chunk === null) {
+        this.#onConnectionLost(wire);
+        return;
+      }
+      wire.buffer = wire.buffer.length === 0 ? chunk : concat(wire.buffer, chunk);
+      let offset = 0;
+      try {
+        for (;;) {
+          const view = wire.buffer.subarray(offset);
+          const length = messageLength(view, this.#maxLength);
+          if (length === undefined || view.length < length) break;
+          const frame = view.subarray(0, length);
+          offset += length;
+          this.#onFrame(wire, frame);
+          if (wire.stopped) return;
+          if (++sinceYield >= YIELD_EVERY_MESSAGES) {
+            sinceYield = 0;
+            // Let timers run (keepalives, hold) while a large table is decoded.
+            wire.buffer = wire.buffer.subarray(offset);
+            offset = 0;
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            if (wire.stopped) return;
+          }
+        }
+      } catch (err) {
+        this.#onDecodeError(wire, err);
+        return;
+      }
+      wire.buffer = offset === wire.buffer.length ? new Uint8Array(0) : wire.buffer.slice(offset);
+    }
+  }
+
+  #onConnectionLost(wire: Wire): void {
+    wire.stopped = true;
+    if (wire === this.#pending) {
+      this.#pending = undefined;
+      return;
+    }
+    if (wire !== this.#wire) return;
+    this.#lastError ??= "connection closed by peer";
+    if (this.#fsm.name === "Established") this.#lastError = "connection closed by peer";
+    this.#dispatch({ type: "TcpConnectionFails" });
+  }
+
+  #onDecodeError(wire: Wire, err: unknown): void {
+    if (!(err instanceof BgpDecodeError)) {
+      this.#log("error", `bug while handling a message: ${String(err)}`);
+      err = new BgpDecodeError(ErrorCode.Cease, CeaseSubcode.OutOfResources, String(err));
+    }
+    const e = err as BgpDecodeError;
+    this.#lastError = `bad message from peer: ${e.message}`;
+    this.#log("warning", this.#lastError);
+    const notification: NotificationSpec = { code: e.code, subcode: e.subcode, data: e.data };
+    if (wire === this.#pending) {
+      this.#writeNotification(wire, notification);
+      wire.stopped = true;
+      wire.conn.close();
+      this.#pending = undefined;
+      return;
+    }
+    if (e.code === ErrorCode.OpenMessage) {
+      this.#dispatch({ type: "BGPOpenMsgErr", notification });
+    } else if (e.code === ErrorCode.UpdateMessage) {
+      this.#dispatch({ type: "UpdateMsgErr", notification });
+    } else {
+      this.#dispatch({ type: "BGPHeaderErr", notification });
+    }
+  }
+
+  #onFrame(wire: Wire, frame: Uint8Array): void {
+    const ctx = wire === this.#wire ? this.#ctx : DEFAULT_OPEN_CONTEXT;
+    const result = decodeMessage(frame, ctx);
+    const msg = result.message;
+    this.#received[msg.type]++;
+    if (wire === this.#wire && this.#holdDeadline > 0 && this.#fsm.holdTime > 0) {
+      // RFC 4271 §4.4: any message from the peer shows it is alive.
+      this.#holdDeadline = this.#options.clock.now() + this.#fsm.holdTime * 1000;
+    }
+    if (wire === this.#pending) {
+      this.#onPendingMessage(wire, msg);
+      return;
+    }
+    switch (msg.type) {
+      case "open":
+        this.#onOpen(wire, msg);
+        return;
+      case "keepalive":
+        this.#dispatch({ type: "KeepAliveMsg" });
+        return;
+      case "notification": {
+        const text = describeNotification(msg) +
+          (msg.communication ? ` "${msg.communication}"` : "");
+        this.#lastError = `received NOTIFICATION ${text}`;
+        this.#log("warning", this.#lastError);
+        // RFC 4271 §8.1.5 Event 24: a version error is not counted.
+        const versionError = msg.code === ErrorCode.OpenMessage && msg.subcode === 1;
+        this.#dispatch({ type: versionError ? "NotifMsgVerErr" : "NotifMsg" });
+        return;
+      }
+      case "update":
+        this.#dispatch({ type: "UpdateMsg" });
+        if (this.#fsm.name === "Established") {
+          this.#onUpdate(msg, result.treatAsWithdraw);
+        }
+        return;
+      case "route-refresh":
+        this.#onRouteRefresh(msg.afi, msg.safi, msg.subtype);
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ OPEN and collisions
+
+  #localOpen(): OpenMessage {
+    const families = this.neighbor.families;
+    const capabilities: Capability[] = families.map((f) => ({
+      kind: "multiprotocol",
+      ...afiSafiOf(f),
+    }));
+    capabilities.push(
+      { kind: "route-refresh" },
+      { kind: "enhanced-route-refresh" },
+      { kind: "four-octet-as", asn: this.#options.localAsn },
+    );
+    const gr = this.#options.gracefulRestart;
+    if (gr) {
+      capabilities.push({
+        kind: "graceful-restart",
+        restarting: this.#restarting,
+        notification: false,
+        restartTime: gr.restartTime,
+        // F bit: the service behind the anycast prefix keeps forwarding while we restart.
+        families: families.map((f) => ({ ...afiSafiOf(f), forwardingPreserved: true })),
+      });
+    }
+    return {
+      type: "open",
+      version: 4,
+      asn: this.#options.localAsn,
+      holdTime: this.neighbor.holdTime,
+      bgpId: this.#options.routerId,
+      capabilities,
+    };
+  }
+
+  #sendOpen(wire: Wire): void {
+    const open = this.#localOpen();
+    wire.localOpen = open;
+    this.#write(wire, open, DEFAULT_OPEN_CONTEXT);
+  }
+
+  /** RFC 4271 §6.2 checks beyond what the codec does; throws BgpDecodeError. */
+  #validateOpen(open: OpenMessage): void {
+    checkPeerAs(open, this.neighbor.asn);
+    if (open.holdTime === 1 || open.holdTime === 2) {
+      throw new BgpDecodeError(
+        ErrorCode.OpenMessage,
+        6,
+        `Cannot accept OPEN: hold time ${open.holdTime}`,
+      );
+    }
+    // RFC 6286 §2.1: identifiers must differ inside one AS.
+    if (this.ibgp && open.bgpId === this.#options.routerId) {
+      throw new BgpDecodeError(
+        ErrorCode.OpenMessage,
+        3,
+        `Cannot accept OPEN: BGP identifier ${open.bgpId} equals ours`,
+      );
+    }
+  }
+
+  #onOpen(wire: Wire, open: OpenMessage): void {
+    if (this.#fsm.name !== "OpenSent") {
+      this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
+      return;
+    }
+    this.#validateOpen(open);
+    wire.remoteOpen = open;
+    if (this.#pending?.remoteOpen && this.#resolveCollision(this.#pending)) return;
+    this.#ctx = negotiateContext(wire.localOpen ?? this.#localOpen(), open, this.ibgp);
+    this.#maxLength = this.#ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+    this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
+  }
+
+  #onPendingMessage(wire: Wire, msg: BgpMessage): void {
+    if (msg.type === "open") {
+      this.#validateOpen(msg);
+      wire.remoteOpen = msg;
+      // Decide now, even if the first connection has not seen an OPEN yet: this
+      // OPEN carries the peer's identifier, which is all §6.8 needs.
+      this.#resolveCollision(wire);
+      return;
+    }
+    if (msg.type === "notification") {
+      wire.stopped = true;
+      wire.conn.close();
+      this.#pending = undefined;
+    }
+  }
+
+  /**
+   * RFC 4271 §6.8: keep the connection opened by the side with the higher BGP
+   * Identifier; close the other with Cease/Connection Collision Resolution
+   * (RFC 4486). Returns true when the current connection was replaced.
+   */
+  #resolveCollision(pending: Wire): boolean {
+    const current = this.#wire;
+    const remoteId = pending.remoteOpen?.bgpId ?? current?.remoteOpen?.bgpId ?? "0.0.0.0";
+    const localWins = ipv4ToNumber(this.#options.routerId) > ipv4ToNumber(remoteId);
+    // The winner is the connection initiated by the higher identifier.
+    const keepPending = localWins ? pending.outgoing : !pending.outgoing;
+    const collision: NotificationSpec = {
+      code: ErrorCode.Cease,
+      subcode: CeaseSubcode.ConnectionCollisionResolution,
+    };
+    this.#pending = undefined;
+    if (!keepPending || !current) {
+      this.#writeNotification(pending, collision);
+      pending.stopped = true;
+      pending.conn.close();
+      return false;
+    }
+    this.#log("info", "connection collision: keeping the peer's newer connection");
+    this.#writeNotification(current, collision);
+    current.stopped = true;
+    current.conn.close();
+    // Continue on the other connection: it is in OpenSent with its OPEN received.
+    this.#wire = pending;
+    this.#clearTimer("keepalive");
+    this.#fsm = { ...this.#fsm, name: "OpenSent" };
+    const open = pending.remoteOpen!;
+    this.#ctx = negotiateContext(pending.localOpen ?? this.#localOpen(), open, this.ibgp);
+    this.#maxLength = this.#ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+    this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
+    return true;
+  }
+
+  // ------------------------------------------------------------ Established
+
+  #onEstablished(): void {
+    this.#establishedAt = this.#options.clock.now();
+    this.#consecutiveFailures = 0;
+    this.#lastError = undefined;
+    const remote = this.#wire?.remoteOpen;
+    this.#log(
+      "info",
+      `established with AS ${remote ? peerAsOf(remote) : "?"}, families ${this.#ctx.families}`,
+    );
+    this.#rebuildDesired();
+    // Initial table, then End-of-RIB for every negotiated family (RFC 4724 §2).
+    this.#sync(true);
+  }
+
+  #rebuildDesired(): void {
+    const local = this.#wire?.conn.localAddress ?? this.neighbor.localAddress ?? "0.0.0.0";
+    const view = { localAsn: this.#options.localAsn, ibgp: this.ibgp, localAddress: local };
+    this.adjRibOut.setDesired([...this.#specs.values()].map((s) => outRouteFor(s, view)));
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncScheduled || this.#fsm.name !== "Established") return;
+    this.#syncScheduled = true;
+    queueMicrotask(() => {
+      this.#syncScheduled = false;
+      this.#sync(false);
+    });
+  }
+
+  /** Send the Adj-RIB-Out difference. */
+  #sync(initial: boolean): void {
+    if (this.#fsm.name !== "Established" || this.#syncing) return;
+    this.#syncing = true;
+    try {
+      const families = this.#ctx.families;
+      const diff = this.adjRibOut.diff(families);
+      for (const w of diff.withdraw) {
+        for (const bytes of encodeWithdrawals(w.family, w.prefixes, this.#ctx, this.#maxLength)) {
+          this.#writeRaw(bytes, "update");
+        }
+      }
+      for (const g of diff.announce) this.#sendGroup(g);
+      this.adjRibOut.commit(diff);
+      if (initial) {
+        for (const family of families) this.#send(endOfRib(family));
+        this.#restarting = false;
+      }
+    } finally {
+      this.#syncing = false;
+    }
+  }
+
+  #sendGroup(g: AnnounceGroup): void {
+    const announcement = {
+      family: g.family,
+      prefixes: g.prefixes,
+      attributes: g.attributes,
+      nextHop: g.nextHop,
+      ...(g.nextHopLinkLocal ? { nextHopLinkLocal: g.nextHopLinkLocal } : {}),
+    };
+    for (const bytes of encodeUpdates(announcement, this.#ctx, this.#maxLength)) {
+      this.#writeRaw(bytes, "update");
+    }
+  }
+
+  #onUpdate(update: UpdateMessage, treatAsWithdraw: boolean): void {
+    const eorFamily = endOfRibFamily(update);
+    if (eorFamily) {
+      this.#events.onEndOfRib?.(eorFamily, this);
+      return;
+    }
+    for (const w of withdrawnByUpdate(update, treatAsWithdraw)) {
+      for (const p of w.prefixes) this.adjRibIn.delete(p);
+    }
+    const { mpReach: _r, mpUnreach: _u, ...shared } = update.attributes;
+    for (const a of announcedByUpdate(update, treatAsWithdraw)) {
+      for (const prefix of a.prefixes) {
+        this.adjRibIn.set({ prefix, family: a.family, attributes: shared });
+        const limit = this.neighbor.maxPrefixes;
+        if (limit !== undefined && this.adjRibIn.size > limit) {
+          // RFC 4486 §4: Cease, Maximum Number of Prefixes Reached, with AFI/SAFI/limit.
+          this.#lastError = `prefix limit ${limit} exceeded`;
+          this.#log("warning", this.#lastError);
+          this.#dispatch({
+            type: "AutomaticStop",
+            notification: {
+              code: ErrorCode.Cease,
+              subcode: CeaseSubcode.MaxPrefixes,
+              data: maxPrefixesData(a.family, limit),
+            },
+          });
+          this.#lastError = `prefix limit ${limit} exceeded`;
+          return;
+        }
+      }
+    }
+  }
+
+  /** RFC 2918 §4: answer a ROUTE-REFRESH by re-sending the Adj-RIB-Out (RFC 7313 §4 with BoRR/EoRR). */
+  #onRouteRefresh(afi: number, safi: number, subtype: string): void {
+    if (this.#fsm.name !== "Established" || subtype !== "normal") return;
+    const family = familyOf(afi, safi);
+    if (!family || !this.#ctx.families.includes(family)) return;
+    const enhanced = this.#hasCapability("enhanced-route-refresh");
+    if (enhanced) this.#send({ type: "route-refresh", afi, safi, subtype: "borr" });
+    for (const g of this.adjRibOut.sentGroups(family)) this.#sendGroup(g);
+    if (enhanced) this.#send({ type: "route-refresh", afi, safi, subtype: "eorr" });
+  }
+
+  #hasCapability(kind: Capability["kind"]): boolean {
+    const remote = this.#wire?.remoteOpen;
+    return !!remote?.capabilities.some((c) => c.kind === kind);
+  }
+
+  // ------------------------------------------------------------ writing
+
+  #writeChain: Promise<void> = Promise.resolve();
+
+  #send(msg: BgpMessage): void {
+    if (!this.#wire) return;
+    this.#write(this.#wire, msg, this.#ctx);
+  }
+
+  #write(wire: Wire, msg: BgpMessage, ctx: CodecContext): void {
+    const bytes = encodeMessage(msg, ctx);
+    this.#sent[msg.type]++;
+    this.#chain(wire.conn, bytes);
+  }
+
+  #writeRaw(bytes: Uint8Array, type: keyof MessageCounters): void {
+    if (!this.#wire) return;
+    this.#sent[type]++;
+    this.#chain(this.#wire.conn, bytes);
+  }
+
+  #writeNotification(wire: Wire, n: NotificationSpec): void {
+    this.#write(wire, {
+      type: "notification",
+      code: n.code,
+      subcode: n.subcode,
+      data: n.data ?? new Uint8Array(0),
+    }, DEFAULT_OPEN_CONTEXT);
+  }
+
+  #chain(conn: BgpConnection, bytes: Uint8Array): void {
+    const write = conn.write(bytes);
+    this.#writeChain = this.#writeChain.then(() => write).catch(() => {});
+  }
+
+  #log(level: "debug" | "info" | "warning" | "error", message: string): void {
+    this.#options.log?.(level, `neighbor ${this.neighbor.address}: ${message}`);
+  }
+}
+
+/** RFC 9003 §2: length octet + UTF-8, at most 255 octets (truncated on a character boundary). */
+export function shutdownCommunication(text: string): Uint8Array {
+  let bytes = new TextEncoder().encode(text);
+  if (bytes.length > 255) {
+    let end = 255;
+    while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+    bytes = bytes.slice(0, end);
+  }
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = bytes.length;
+  out.set(bytes, 1);
+  return out;
+}
+
+function describeNotification(n: { code: number; subcode: number }): string {
+  const names: Record<number, string> = {
+    1: "Message Header Error",
+    2: "OPEN Message Error",
+    3: "UPDATE Message Error",
+    4: "Hold Timer Expired",
+    5: "Finite State Machine Error",
+    6: "Cease",
+    7: "ROUTE-REFRESH Message Error",
+  };
+  return `${n.code}/${n.subcode} (${names[n.code] ?? "unknown"})`;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

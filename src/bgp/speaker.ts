@@ -1,0 +1,198 @@
+/**
+ * The BGP speaker: one session per configured neighbor, the listeners for
+ * passive neighbors, and the table of routes we originate.
+ *
+ * @module
+ */
+import type { AnycastConfig, NeighborConfig, SpeakerConfig } from "../config/model.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { FsmStateName } from "./fsm.ts";
+import type { RouteSpec } from "./route.ts";
+import { BgpSession, type SessionStatus } from "./session.ts";
+import { type BgpListener, tcpTransport, type Transport } from "./transport.ts";
+
+export interface SpeakerOptions {
+  speaker: SpeakerConfig;
+  neighbors: NeighborConfig[];
+  /** Default: TCP. */
+  transport?: Transport;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** This start follows a restart: set the graceful-restart R bit (RFC 4724 §3). */
+  restarting?: boolean;
+  random?: () => number;
+  log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+}
+
+export interface StopOptions {
+  /** RFC 9003 shutdown communication sent in the Cease. */
+  communication?: string;
+  /**
+   * Graceful-restart stop: close without withdrawing or a NOTIFICATION, so
+   * peers keep our routes as stale until we are back (RFC 4724 §4.2).
+   */
+  keepRoutes?: boolean;
+}
+
+export interface PeerStateChange {
+  neighbor: string;
+  from: FsmStateName;
+  to: FsmStateName;
+}
+
+/** Build speaker options from the normalised config. */
+export function speakerOptionsFrom(
+  config: AnycastConfig,
+  extra: Omit<SpeakerOptions, "speaker" | "neighbors"> = {},
+): SpeakerOptions {
+  return { speaker: config.speaker, neighbors: config.neighbors, ...extra };
+}
+
+export class BgpSpeaker {
+  #options: SpeakerOptions;
+  #sessions: BgpSession[] = [];
+  #listeners: BgpListener[] = [];
+  #routes = new Map<string, RouteSpec>();
+  #stateListeners = new Set<(change: PeerStateChange) => void>();
+  #started = false;
+
+  constructor(options: SpeakerOptions) {
+    this.#options = options;
+    const s = options.speaker;
+    for (const neighbor of options.neighbors) {
+      const session = new BgpSession(
+        {
+          localAsn: s.asn,
+          routerId: s.routerId,
+          neighbor,
+          transport: options.transport ?? tcpTransport,
+          clock: options.clock ?? systemClock,
+          ...(s.gracefulRestartEnabled
+            ? {
+              gracefulRestart: {
+                restartTime: s.gracefulRestartRestartTime,
+                restarting: options.restarting ?? false,
+              },
+            }
+            : {}),
+          ...(options.random ? { random: options.random } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        },
+        {
+          onStateChange: (from, to) => {
+            for (const l of this.#stateListeners) l({ neighbor: neighbor.address, from, to });
+          },
+        },
+      );
+      this.#sessions.push(session);
+    }
+  }
+
+  get sessions(): readonly BgpSession[] {
+    return this.#sessions;
+  }
+
+  /** Open the listeners of passive neighbors, then start every session. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const transport = this.#options.transport ?? tcpTransport;
+    const port = this.#options.speaker.listenPort;
+    // Listening is off unless a neighbor is passive; it binds only that neighbor's local address.
+    const addresses = new Set<string>();
+    for (const n of this.#options.neighbors) {
+      if (n.passive) addresses.add(n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0"));
+    }
+    try {
+      for (const hostname of addresses) {
+        this.#listeners.push(
+          await transport.listen({ hostname, port }, (conn) => {
+            const session = this.#sessions.find((s) =>
+              s.neighbor.address === conn.remoteAddress &&
+              (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
+                hostname === "0.0.0.0" || hostname === "::")
+            );
+            if (!session) {
+              this.#options.log?.("info", `refused connection from ${conn.remoteAddress}`);
+              conn.close();
+              return;
+            }
+            session.acceptIncoming(conn);
+          }),
+        );
+      }
+    } catch (err) {
+      for (const l of this.#listeners) l.close();
+      this.#listeners = [];
+      this.#started = false;
+      throw err;
+    }
+    for (const s of this.#sessions) {
+      s.setRoutes(this.#routes.values());
+      s.start();
+    }
+  }
+
+  /** Port of the first listener (tests bind port 0). */
+  get listenPort(): number | undefined {
+    return this.#listeners[0]?.port;
+  }
+
+  /** Announce (or change) one prefix; idempotent (the health reconciler's RouteSink). */
+  announce(prefix: string, route: RouteSpec): void {
+    this.#routes.set(prefix, { ...route, prefix });
+    this.#push();
+  }
+
+  /** Withdraw one prefix; idempotent. */
+  withdraw(prefix: string): void {
+    if (this.#routes.delete(prefix)) this.#push();
+  }
+
+  /** Replace the whole originated table. */
+  setRoutes(routes: Iterable<RouteSpec>): void {
+    this.#routes = new Map([...routes].map((r) => [r.prefix, r]));
+    this.#push();
+  }
+
+  routes(): RouteSpec[] {
+    return [...this.#routes.values()];
+  }
+
+  #push(): void {
+    for (const s of this.#sessions) s.setRoutes(this.#routes.values());
+  }
+
+  peers(): SessionStatus[] {
+    return this.#sessions.map((s) => s.status());
+  }
+
+  /** Subscribe to session state changes; returns the unsubscribe function. */
+  onStateChange(listener: (change: PeerStateChange) => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  /**
+   * Withdraw everything, send Cease/Administrative Shutdown with the
+   * communication (RFC 8203/9003) and close; or, with `keepRoutes`, close
+   * for a graceful restart.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    for (const l of this.#listeners) l.close();
+    this.#listeners = [];
+    for (const s of this.#sessions) {
+      if (!options.keepRoutes) {
+        s.setRoutes([]);
+        s.syncNow();
+      }
+      s.stop(options);
+    }
+    await Promise.all(this.#sessions.map((s) => s.flushed()));
+    this.#started = false;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * How sessions reach the network: a `Transport` connects out and listens, and
+ * hands over `BgpConnection`s (a duplex byte stream). `tcpTransport` is the real
+ * one; `MemoryNetwork` wires speakers together in memory for unit tests.
+ *
+ * TCP goes through `node:net` because Deno 2.9's `Deno.connect` cannot bind a
+ * source address, and peers on loopback check it (BIRD, FRR: each daemon has its
+ * own 127.0.0.x). Limitation: neither `node:net` nor `Deno.connect` can set
+ * the IP TTL of a TCP socket, so eBGP multihop TTL (and GTSM) is not applied:
+ * packets leave with the system default TTL (64), which satisfies peers that
+ * expect multihop; a peer that insists on TTL 1 (single-hop eBGP with a TTL
+ * check) only works when it is directly connected.
+ *
+ * @module
+ */
+import net from "node:net";
+
+export interface ConnectOptions {
+  hostname: string;
+  port: number;
+  /** Source address to bind before connecting. */
+  localAddress?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+}
+
+/** One established TCP connection. */
+export interface BgpConnection {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The next chunk of bytes, or null once the peer closed or the connection failed. */
+  read(): Promise<Uint8Array | null>;
+  /** Queues bytes in order; resolves once they are handed to the OS (or dropped because closed). */
+  write(data: Uint8Array): Promise<void>;
+  /** Flushes queued writes, then closes. Idempotent. */
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface BgpListener {
+  readonly hostname: string;
+  readonly port: number;
+  close(): void;
+}
+
+export interface Transport {
+  connect(options: ConnectOptions): Promise<BgpConnection>;
+  listen(options: ListenOptions, onConnection: (conn: BgpConnection) => void): Promise<BgpListener>;
+}
+
+/** Strips the IPv4-mapped prefix node reports for dual-stack sockets. */
+function plainAddress(address: string | undefined): string {
+  if (!address) return "";
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/** Above this many queued unread bytes the socket is paused (back-pressure to the peer). */
+const READ_HIGH_WATER = 1 << 20;
+
+class TcpConnection implements BgpConnection {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  #socket: net.Socket;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #waiter: ((chunk: Uint8Array | null) => void) | undefined;
+  #ended = false;
+  #closed = false;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    this.localAddress = plainAddress(socket.localAddress);
+    this.localPort = socket.localPort ?? 0;
+    this.remoteAddress = plainAddress(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on("data", (data: Uint8Array) => {
+      const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (this.#waiter) {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w(chunk);
+        return;
+      }
+      this.#chunks.push(chunk);
+      this.#queued += chunk.length;
+      if (this.#queued > READ_HIGH_WATER) socket.pause();
+    });
+    const end = () => {
+      this.#ended = true;
+      if (this.#waiter) {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w(null);
+      }
+    };
+    socket.on("end", end);
+    socket.on("close", () => {
+      this.#closed = true;
+      end();
+    });
+    socket.on("error", () => {
+      this.#closed = true;
+      end();
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#queued -= chunk.length;
+      if (this.#queued <= READ_HIGH_WATER / 2 && this.#socket.isPaused()) this.#socket.resume();
+      return Promise.resolve(chunk);
+    }
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const flushed = this.#socket.write(data);
+      if (flushed) resolve();
+      else this.#socket.once("drain", () => resolve());
+      // A write that can never drain (socket gone) must not hang its caller.
+      this.#socket.once("close", () => resolve());
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // end() sends queued bytes (a final NOTIFICATION) before the FIN; destroy
+    // afterwards so a peer that never reads cannot keep the socket alive.
+    this.#socket.end(() => this.#socket.destroy());
+    setTimeout(() => this.#socket.destroy(), 2000).unref?.();
+  }
+}
+
+/** The real transport: TCP over node:net. */
+export const tcpTransport: Transport = {
+  connect(options: ConnectOptions): Promise<BgpConnection> {
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new Error("Cannot connect: aborted"));
+        return;
+      }
+      const socket = net.connect({
+        host: options.hostname,
+        port: options.port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      });
+      const onAbort = () => {
+        socket.destroy();
+        reject(new Error("Cannot connect: aborted"));
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      socket.once("connect", () => {
+        options.signal?.removeEventListener("abort", onAbort);
+        resolve(new TcpConnection(socket));
+      });
+      socket.once("error", (err) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        socket.destroy();
+        reject(new Error(`Cannot connect to ${options.hostname}:${options.port}: ${err.message}`));
+      });
+    });
+  },
+
+  listen(options: ListenOptions, onConnection: (conn: BgpConnection) => void) {
+    return new Promise<BgpListener>((resolve, reject) => {
+      const server = net.createServer((socket) => onConnection(new TcpConnection(socket)));
+      server.once("error", (err) =>
+        reject(
+          new Error(`Cannot listen on ${options.hostname}:${options.port}: ${err.message}`),
+        ));
+      server.listen(options.port, options.hostname, () => {
+        const addr = server.address();
+        const port = typeof addr === "object" && addr ? addr.port : options.port;
+        resolve({
+          hostname: options.hostname,
+          port,
+          close: () => server.close(),
+        });
+      });
+    });
+  },
+};
+
+// ---------------------------------------------------------------- in memory
+
+class MemoryEnd implements BgpConnection {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  peer!: MemoryEnd;
+  #chunks: Uint8Array[] = [];
+  #waiter: ((chunk: Uint8Array | null) => void) | undefined;
+  #ended = false;
+  #closed = false;
+
+  constructor(local: [string, number], remote: [string, number]) {
+    [this.localAddress, this.localPort] = local;
+    [this.remoteAddress, this.remotePort] = remote;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  deliver(chunk: Uint8Array | null): void {
+    if (this.#ended) return;
+    if (chunk === null) this.#ended = true;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w(chunk);
+    } else if (chunk) {
+      this.#chunks.push(chunk);
+    }
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) return Promise.resolve(chunk);
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (!this.#closed) this.peer.deliver(data.slice());
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.peer.deliver(null);
+    this.deliver(null);
+  }
+}
+
+/** A connected pair of in-memory byte streams. */
+export function memoryPipe(
+  a: [string, number],
+  b: [string, number],
+): [BgpConnection, BgpConnection] {
+  const left = new MemoryEnd(a, b);
+  const right = new MemoryEnd(b, a);
+  left.peer = right;
+  right.peer = left;
+  return [left, right];
+}
+
+/**
+ * A network of in-memory transports: `transport(address)` gives a speaker
+ * bound to `address`; its connects reach listeners of other transports on the
+ * same network. `blocked` addresses refuse connections (to test retries).
+ */
+export class MemoryNetwork {
+  #listeners = new Map<string, (conn: BgpConnection) => void>();
+  #nextPort = 40000;
+  readonly blocked = new Set<string>();
+  /** Every connection made, newest last (tests inspect or break them). */
+  readonly connections: BgpConnection[] = [];
+
+  transport(defaultAddress: string): Transport {
+    return {
+      connect: (options) => {
+        const local = options.localAddress ?? defaultAddress;
+        const key = `${options.hostname}:${options.port}`;
+        const listener = this.#listeners.get(key);
+        if (!listener || this.blocked.has(options.hostname)) {
+          return Promise.reject(new Error(`Cannot connect to ${key}: connection refused`));
+        }
+        const [mine, theirs] = memoryPipe(
+          [local, this.#nextPort++],
+          [options.hostname, options.port],
+        );
+        this.connections.push(mine);
+        // Deliver on a later turn, like a real accept.
+        queueMicrotask(() => listener(theirs));
+        return Promise.resolve(mine);
+      },
+      listen: (options, onConnection) => {
+        const key = `${options.hostname}:${options.port}`;
+        if (this.#listeners.has(key)) {
+          return Promise.reject(new Error(`Cannot listen on ${key}: address in use`));
+        }
+        this.#listeners.set(key, onConnection);
+        return Promise.resolve({
+          hostname: options.hostname,
+          port: options.port,
+          close: () => this.#listeners.delete(key),
+        });
+      },
+    };
+  }
+}

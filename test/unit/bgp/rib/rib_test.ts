@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { AdjRibIn, AdjRibOut, type OutRoute } from "../../../../src/bgp/rib.ts";
+import { outRouteFor, type RouteSpec } from "../../../../src/bgp/route.ts";
+import type { RouteAttributes } from "../../../../src/config/model.ts";
+
+function route(prefix: string, med = 10, nextHop = "203.0.113.1"): OutRoute {
+  return {
+    prefix,
+    family: prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
+    attributes: { origin: "igp", asPath: [{ type: "sequence", asns: [64600] }], med },
+    nextHop,
+  };
+}
+
+const both = ["ipv4-unicast", "ipv6-unicast"] as const;
+
+Deno.test("AdjRibOut.diff() groups prefixes with identical attributes into one announcement", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("192.0.2.3/32", 20)]);
+  const diff = rib.diff([...both]);
+  assert.deepEqual(diff.withdraw, []);
+  assert.equal(diff.announce.length, 2);
+  const sizes = diff.announce.map((g) => g.prefixes.length).sort();
+  assert.deepEqual(sizes, [1, 2]);
+});
+
+Deno.test("AdjRibOut.diff() is empty once committed", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32")]);
+  rib.commit(rib.diff([...both]));
+  assert.deepEqual(rib.diff([...both]), { withdraw: [], announce: [] });
+  assert.equal(rib.sentCount, 1);
+});
+
+Deno.test("AdjRibOut.diff() sends a changed prefix as one replacement, never withdraw first", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32", 10)]);
+  rib.commit(rib.diff([...both]));
+  rib.setRoute(route("192.0.2.1/32", 99));
+  const diff = rib.diff([...both]);
+  assert.deepEqual(diff.withdraw, []);
+  assert.equal(diff.announce.length, 1);
+  assert.equal(diff.announce[0]!.attributes.med, 99);
+});
+
+Deno.test("AdjRibOut.diff() batches withdrawals per family", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128")]);
+  rib.commit(rib.diff([...both]));
+  rib.setDesired([]);
+  const diff = rib.diff([...both]);
+  assert.deepEqual(diff.announce, []);
+  assert.deepEqual(
+    diff.withdraw.map((w) => [w.family, w.prefixes.sort()]).sort(),
+    [["ipv4-unicast", ["192.0.2.1/32", "192.0.2.2/32"]], ["ipv6-unicast", ["2001:db8::1/128"]]],
+  );
+  rib.commit(diff);
+  assert.equal(rib.sentCount, 0);
+});
+
+Deno.test("AdjRibOut.diff() skips families that were not negotiated", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32"), route("2001:db8::1/128")]);
+  const diff = rib.diff(["ipv4-unicast"]);
+  assert.deepEqual(diff.announce.map((g) => g.prefixes), [["192.0.2.1/32"]]);
+});
+
+Deno.test("AdjRibOut.reset() makes the next diff resend everything", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32")]);
+  rib.commit(rib.diff([...both]));
+  rib.reset();
+  assert.equal(rib.diff([...both]).announce.length, 1);
+});
+
+Deno.test("AdjRibOut.sentGroups() returns what the peer has, for a route refresh", () => {
+  const rib = new AdjRibOut();
+  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128")]);
+  rib.commit(rib.diff([...both]));
+  const groups = rib.sentGroups("ipv4-unicast");
+  assert.equal(groups.length, 1);
+  assert.deepEqual(groups[0]!.prefixes.sort(), ["192.0.2.1/32", "192.0.2.2/32"]);
+});
+
+Deno.test("AdjRibIn keeps the latest route per prefix", () => {
+  const rib = new AdjRibIn();
+  rib.set({ prefix: "198.51.100.0/24", family: "ipv4-unicast", attributes: { med: 1 } });
+  rib.set({ prefix: "198.51.100.0/24", family: "ipv4-unicast", attributes: { med: 2 } });
+  assert.equal(rib.size, 1);
+  assert.equal(rib.get("198.51.100.0/24")?.attributes.med, 2);
+  assert.ok(rib.delete("198.51.100.0/24"));
+  assert.equal(rib.size, 0);
+});
+
+const attrs: RouteAttributes = {
+  communities: ["65000:100"],
+  largeCommunities: ["65000:1:2"],
+  extendedCommunities: [],
+  med: 50,
+  asPathPrepend: 2,
+};
+const spec: RouteSpec = {
+  prefix: "192.0.2.1/32",
+  family: "ipv4-unicast",
+  origin: "igp",
+  attributes: attrs,
+};
+
+Deno.test("outRouteFor() prepends our AS leftmost and omits LOCAL_PREF towards eBGP", () => {
+  const r = outRouteFor(spec, { localAsn: 64600, ibgp: false, localAddress: "127.0.0.1" });
+  assert.deepEqual(r.attributes.asPath, [{ type: "sequence", asns: [64600, 64600, 64600] }]);
+  assert.equal(r.attributes.localPref, undefined);
+  assert.equal(r.attributes.med, 50);
+  assert.deepEqual(r.attributes.communities, ["65000:100"]);
+  assert.deepEqual(r.attributes.largeCommunities, ["65000:1:2"]);
+  assert.equal(r.nextHop, "127.0.0.1");
+});
+
+Deno.test("outRouteFor() sends LOCAL_PREF 100 and no own AS towards iBGP", () => {
+  const r = outRouteFor(
+    { ...spec, attributes: { ...attrs, asPathPrepend: 0 }, nextHop: "203.0.113.9" },
+    { localAsn: 64600, ibgp: true, localAddress: "127.0.0.1" },
+  );
+  assert.deepEqual(r.attributes.asPath, []);
+  assert.equal(r.attributes.localPref, 100);
+  assert.equal(r.nextHop, "203.0.113.9");
+});
+
+Deno.test("outRouteFor() maps an IPv4 session address into IPv6 for an IPv6 route", () => {
+  const r = outRouteFor(
+    { ...spec, prefix: "2001:db8::1/128", family: "ipv6-unicast" },
+    { localAsn: 64600, ibgp: false, localAddress: "127.0.0.1" },
+  );
+  assert.equal(r.nextHop, "::ffff:127.0.0.1");
+});
