@@ -21,16 +21,23 @@ export {
 export {
   announcedByUpdate,
   checkPeerAs,
+  familiesOf,
   negotiateContext,
   peerAsOf,
   withdrawnByUpdate,
 } from "./message/negotiate.ts";
-export { afiSafiOf, familyOf } from "./nlri.ts";
+export { afiSafiOf, familyOf, parsePrefix } from "./nlri.ts";
 export {
   formatCommunity,
   parseCommunity,
   WELL_KNOWN_COMMUNITIES,
 } from "./attribute/communities.ts";
+export { parseLargeCommunity } from "./attribute/large_community.ts";
+export {
+  formatExtendedCommunity,
+  parseExtendedCommunity,
+} from "./attribute/extended_communities.ts";
+export { maxUpdateLength } from "./message/update.ts";
 
 // ---------------------------------------------------------------- FSM, session, RIBs, speaker (fsm.ts ... speaker.ts)
 export {
@@ -57,8 +64,8 @@ export {
 export {
   type BgpConnection,
   type BgpListener,
-  memoryPipe,
   MemoryNetwork,
+  memoryPipe,
   tcpTransport,
   type Transport,
 } from "./transport.ts";

@@ -158,8 +158,9 @@ export const AttributeFlag = {
 
 export type Origin = "igp" | "egp" | "incomplete";
 
+/** RFC 4271 §4.3 segment types 1 (set) and 2 (sequence), RFC 5065 §3 types 3 and 4. */
 export interface AsPathSegment {
-  type: "set" | "sequence";
+  type: "set" | "sequence" | "confed-sequence" | "confed-set";
   asns: number[];
 }
 
@@ -268,8 +269,11 @@ export interface KeepaliveMessage {
 /** RFC 2918 §3 / RFC 7313 §3.2 */
 export interface RouteRefreshMessage extends AfiSafi {
   type: "route-refresh";
-  /** RFC 7313: normal request, Beginning of Route Refresh, End of Route Refresh. */
-  subtype: "normal" | "borr" | "eorr";
+  /**
+   * RFC 7313: normal request, Beginning of Route Refresh, End of Route Refresh;
+   * "unknown" (decode only) for a reserved subtype, which must be ignored (RFC 7313 §5).
+   */
+  subtype: "normal" | "borr" | "eorr" | "unknown";
 }
 
 export type BgpMessage =

@@ -1,0 +1,156 @@
+/**
+ * UPDATE message, RFC 4271 §4.3, with RFC 7606 revised error handling and
+ * RFC 6793 §4.2.3 AS4_PATH / AS4_AGGREGATOR reconstruction.
+ *
+ * ```
+ * +-----------------------------------------------------+
+ * |   Withdrawn Routes Length (2 octets)                |
+ * +-----------------------------------------------------+
+ * |   Withdrawn Routes (variable)                       |
+ * +-----------------------------------------------------+
+ * |   Total Path Attribute Length (2 octets)            |
+ * +-----------------------------------------------------+
+ * |   Path Attributes (variable)                        |
+ * +-----------------------------------------------------+
+ * |   Network Layer Reachability Information (variable) |
+ * +-----------------------------------------------------+
+ * ```
+ *
+ * @module
+ */
+import type { AttributeDecodeState } from "../attribute/_spec.ts";
+import { mergeAs4Path } from "../attribute/as_path.ts";
+import { decodeAttributes, encodeAttributes } from "../attribute/mod.ts";
+import { decodeIpv4Prefixes, parsePrefix, writePrefix } from "../nlri.ts";
+import { finishMessage, startMessage } from "./header.ts";
+import {
+  AS_TRANS,
+  AttributeCode,
+  BgpDecodeError,
+  type CodecContext,
+  type DecodeResult,
+  ErrorCode,
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageTypeCode,
+  type UpdateMessage,
+  UpdateSubcode,
+} from "./types.ts";
+
+/** Largest UPDATE allowed in this context (RFC 8654). */
+export function maxUpdateLength(ctx: CodecContext): number {
+  return ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+}
+
+/** Encodes an UPDATE; RangeError when it exceeds the context's maximum size. */
+export function encodeUpdate(msg: UpdateMessage, ctx: CodecContext): Uint8Array {
+  const w = startMessage(MessageTypeCode.update, 256 + msg.nlri.length * 5);
+  const withdrawnAt = w.placeholderU16();
+  for (const p of msg.withdrawn) writePrefix(w, parsePrefix(p, "ipv4-unicast"));
+  w.fillU16(withdrawnAt);
+  const attrsAt = w.placeholderU16();
+  encodeAttributes(w, msg.attributes, ctx);
+  w.fillU16(attrsAt);
+  for (const p of msg.nlri) writePrefix(w, parsePrefix(p, "ipv4-unicast"));
+  return finishMessage(w, maxUpdateLength(ctx));
+}
+
+function malformedList(message: string): BgpDecodeError {
+  return new BgpDecodeError(
+    ErrorCode.UPDATE_MESSAGE,
+    UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
+    message,
+  );
+}
+
+export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult {
+  const end = frame.length;
+  let p = HEADER_LENGTH;
+  const withdrawnLength = (frame[p]! << 8) | frame[p + 1]!;
+  p += 2;
+  // RFC 4271 §6.3: lengths that do not fit the message are a Malformed Attribute List.
+  if (p + withdrawnLength + 2 > end) {
+    throw malformedList(
+      `Cannot decode UPDATE: withdrawn routes length ${withdrawnLength} overruns`,
+    );
+  }
+  const withdrawn: string[] = [];
+  decodeIpv4Prefixes(
+    frame,
+    p,
+    p + withdrawnLength,
+    withdrawn,
+    UpdateSubcode.INVALID_NETWORK_FIELD,
+    "withdrawn routes",
+  );
+  p += withdrawnLength;
+  const attributesLength = (frame[p]! << 8) | frame[p + 1]!;
+  p += 2;
+  if (p + attributesLength > end) {
+    throw malformedList(`Cannot decode UPDATE: path attribute length ${attributesLength} overruns`);
+  }
+  const st: AttributeDecodeState = {
+    ctx,
+    attrs: {},
+    treatAsWithdraw: false,
+    discarded: [],
+    warnings: [],
+  };
+  decodeAttributes(frame, p, p + attributesLength, st);
+  p += attributesLength;
+  const nlri: string[] = [];
+  decodeIpv4Prefixes(frame, p, end, nlri, UpdateSubcode.INVALID_NETWORK_FIELD, "NLRI");
+
+  reconstructAs4(st);
+  const attrs = st.attrs;
+  // RFC 7606 §3 d: missing well-known mandatory attributes with NLRI present.
+  const reachable = nlri.length > 0 || (attrs.mpReach?.nlri.length ?? 0) > 0;
+  if (reachable) {
+    const missing: string[] = [];
+    if (attrs.origin === undefined) missing.push("ORIGIN");
+    if (attrs.asPath === undefined) missing.push("AS_PATH");
+    if (nlri.length > 0 && attrs.nextHop === undefined) missing.push("NEXT_HOP");
+    if (missing.length > 0) {
+      st.treatAsWithdraw = true;
+      st.warnings.push(`Treat-as-withdraw: missing ${missing.join(", ")} (RFC 7606 §3 d)`);
+    }
+  }
+  return {
+    message: { type: "update", withdrawn, attributes: attrs, nlri },
+    treatAsWithdraw: st.treatAsWithdraw,
+    discarded: st.discarded,
+    warnings: st.warnings,
+  };
+}
+
+/** RFC 6793 §4.2.3: fold AS4_AGGREGATOR and AS4_PATH from a 2-octet peer back in. */
+function reconstructAs4(st: AttributeDecodeState): void {
+  const { as4Path, as4Aggregator, attrs } = st;
+  if (as4Path === undefined && as4Aggregator === undefined) return;
+  if (attrs.aggregator !== undefined && st.aggregatorAsReceived !== AS_TRANS) {
+    // The aggregating speaker was 2-octet: AS4_* came from an older path, ignore them.
+    if (as4Aggregator !== undefined) st.discarded.push(AttributeCode.AS4_AGGREGATOR);
+    if (as4Path !== undefined) st.discarded.push(AttributeCode.AS4_PATH);
+    st.warnings.push(
+      "Ignored AS4_PATH/AS4_AGGREGATOR: AGGREGATOR is not AS_TRANS (RFC 6793 §4.2.3)",
+    );
+    return;
+  }
+  if (as4Aggregator !== undefined) {
+    if (attrs.aggregator === undefined) {
+      st.discarded.push(AttributeCode.AS4_AGGREGATOR);
+      st.warnings.push("Ignored AS4_AGGREGATOR without AGGREGATOR (RFC 6793 §4.2.3)");
+    } else {
+      attrs.aggregator = as4Aggregator;
+    }
+  }
+  if (as4Path !== undefined) {
+    if (attrs.asPath === undefined) {
+      st.discarded.push(AttributeCode.AS4_PATH);
+      st.warnings.push("Ignored AS4_PATH without AS_PATH");
+    } else {
+      attrs.asPath = mergeAs4Path(attrs.asPath, as4Path);
+    }
+  }
+}
