@@ -1,0 +1,122 @@
+/**
+ * Runs one probe over and over on an injected clock: never overlapping
+ * itself, each run under a hard timeout, optional jitter, a faster period
+ * while the verdict is in flux, and clean cancellation on dispose.
+ *
+ * @module
+ */
+import type { Clock, TimerId } from "../util/clock.ts";
+import { type ProbeResult, timeoutReason } from "./result.ts";
+
+export interface ProbeTiming {
+  /** When the run was due (clock ms, jitter included). */
+  scheduledAt: number;
+  /** When it actually started. */
+  startedAt: number;
+}
+
+export interface ProbeLoopOptions {
+  clock: Clock;
+  /** 0 <= x < 1; default Math.random. */
+  random?: () => number;
+  initialDelayMs: number;
+  periodMs: number;
+  /** Used while `inFlux()` says the verdict is changing; default periodMs. */
+  fastPeriodMs?: number;
+  /** Random 0..jitterMs added to each start. */
+  jitterMs: number;
+  timeoutMs: number;
+  run: (signal: AbortSignal) => Promise<ProbeResult>;
+  onResult: (result: ProbeResult, timing: ProbeTiming) => void;
+  /** True when the next run should use the fast period. */
+  inFlux?: () => boolean;
+}
+
+export class ProbeLoop {
+  #opts: ProbeLoopOptions;
+  #timer: TimerId | undefined;
+  #timeoutTimer: TimerId | undefined;
+  #controller: AbortController | undefined;
+  #inflight: Promise<void> | undefined;
+  #stopped = true;
+  /** Unjittered due time of the next run, so jitter never accumulates. */
+  #baseAt = 0;
+
+  constructor(opts: ProbeLoopOptions) {
+    this.#opts = opts;
+  }
+
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#baseAt = this.#opts.clock.now() + Math.max(0, this.#opts.initialDelayMs);
+    this.#arm();
+  }
+
+  /** Cancel the pending start and abort a run in progress; resolves when it has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#controller?.abort(new DOMException("Probe stopped", "AbortError"));
+    await this.#inflight;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #arm(): void {
+    const { clock, jitterMs } = this.#opts;
+    const jitter = jitterMs > 0 ? Math.floor((this.#opts.random ?? Math.random)() * jitterMs) : 0;
+    const scheduledAt = this.#baseAt + jitter;
+    this.#timer = clock.setTimeout(() => this.#fire(scheduledAt), scheduledAt - clock.now());
+  }
+
+  #fire(scheduledAt: number): void {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const { clock, timeoutMs } = this.#opts;
+    const startedAt = clock.now();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#timeoutTimer = clock.setTimeout(
+      () => controller.abort(timeoutReason(timeoutMs)),
+      timeoutMs,
+    );
+    this.#inflight = this.#opts.run(controller.signal).then(
+      (result) => this.#finish(result, { scheduledAt, startedAt }),
+      (e) => this.#finish(crashResult(e), { scheduledAt, startedAt }),
+    );
+  }
+
+  #finish(result: ProbeResult, timing: ProbeTiming): void {
+    const { clock } = this.#opts;
+    if (this.#timeoutTimer !== undefined) clock.clearTimeout(this.#timeoutTimer);
+    this.#timeoutTimer = undefined;
+    this.#controller = undefined;
+    if (this.#stopped) return;
+    this.#opts.onResult(result, timing);
+    if (this.#stopped) return; // onResult may stop us
+    const fast = this.#opts.inFlux?.() ?? false;
+    const period = fast ? (this.#opts.fastPeriodMs ?? this.#opts.periodMs) : this.#opts.periodMs;
+    // Fixed rate from the previous due time; a run that overran skips the missed slots.
+    this.#baseAt = Math.max(this.#baseAt + Math.max(1, period), clock.now());
+    this.#arm();
+  }
+}
+
+function crashResult(e: unknown): ProbeResult {
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    ok: false,
+    durationMs: 0,
+    reason: `probe crashed: ${message}`,
+    target: "?",
+    figures: {},
+  };
+}
