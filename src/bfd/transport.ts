@@ -1,0 +1,172 @@
+/**
+ * BFD over UDP (RFC 5881 single hop, RFC 5883 multihop) on `node:dgram`.
+ *
+ * - Control packets go to port 3784 (single hop) or 4784 (multihop).
+ * - Every packet is sent with TTL 255 (RFC 5881 §5; RFC 5883 leaves it to
+ *   the implementation, 255 lets the peer apply a minimum-TTL check).
+ * - Each session sends from its own socket bound to the configured local
+ *   address and a source port in 49152-65535, the same port for the whole
+ *   session (RFC 5881 §4).
+ * - The receive sockets are bound to the configured address (not the
+ *   wildcard) with SO_REUSEADDR, so another daemon's wildcard socket does not
+ *   keep us from starting. The TTL of received packets cannot be read on
+ *   this runtime, so the §5 receive-side TTL check is not made.
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import type { PacketSender } from "./session.ts";
+
+export const BFD_SINGLE_HOP_PORT = 3784;
+export const BFD_MULTIHOP_PORT = 4784;
+const SOURCE_PORT_MIN = 49152;
+const SOURCE_PORT_MAX = 65535;
+
+/** The local end and the peer of one session. */
+export interface BfdEndpoint {
+  peer: string;
+  localAddress: string;
+  multihop: boolean;
+}
+
+/** One received datagram. */
+export interface BfdDatagram {
+  bytes: Uint8Array;
+  from: string;
+  multihop: boolean;
+}
+
+export interface SessionSender extends PacketSender {
+  close(): void;
+}
+
+/** The network under a {@link BfdManager}: real UDP, or an in-memory network in tests. */
+export interface BfdTransport {
+  /** Start receiving; `onPacket` is called for every datagram. */
+  listen(onPacket: (datagram: BfdDatagram) => void): Promise<void>;
+  /** Open the sending side of one session. */
+  openSender(endpoint: BfdEndpoint): Promise<SessionSender>;
+  close(): Promise<void>;
+}
+
+export interface UdpTransportOptions {
+  /** Address the receive sockets bind (default "0.0.0.0"; "::" for IPv6). */
+  listenAddress?: string;
+  /** Single-hop receive port (default 3784). */
+  singleHopPort?: number;
+  /** Multihop receive port (default 4784); 0 disables the multihop listener. */
+  multihopPort?: number;
+  /** Port packets are sent to (default: the matching receive port). */
+  peerSingleHopPort?: number;
+  peerMultihopPort?: number;
+  /** Source port range for session sockets (default 49152-65535, RFC 5881 §4). */
+  sourcePortMin?: number;
+  sourcePortMax?: number;
+  /** Called with socket errors that are not fatal (default: ignore). */
+  onError?: (error: Error) => void;
+}
+
+function isIpv6(address: string): boolean {
+  return address.includes(":");
+}
+
+function bindSocket(socket: dgram.Socket, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      socket.off("listening", onListening);
+      reject(error);
+    };
+    const onListening = () => {
+      socket.off("error", onError);
+      resolve();
+    };
+    socket.once("error", onError);
+    socket.once("listening", onListening);
+    socket.bind({ port, address, exclusive: true });
+  });
+}
+
+/** The real transport: UDP sockets from `node:dgram`. */
+export class UdpTransport implements BfdTransport {
+  #options: UdpTransportOptions;
+  #listeners: dgram.Socket[] = [];
+  #senders = new Set<dgram.Socket>();
+
+  constructor(options: UdpTransportOptions = {}) {
+    this.#options = options;
+  }
+
+  async listen(onPacket: (datagram: BfdDatagram) => void): Promise<void> {
+    const address = this.#options.listenAddress ?? "0.0.0.0";
+    const ports: [number, boolean][] = [[
+      this.#options.singleHopPort ?? BFD_SINGLE_HOP_PORT,
+      false,
+    ]];
+    const multihopPort = this.#options.multihopPort ?? BFD_MULTIHOP_PORT;
+    if (multihopPort !== 0) ports.push([multihopPort, true]);
+    for (const [port, multihop] of ports) {
+      const socket = dgram.createSocket({
+        type: isIpv6(address) ? "udp6" : "udp4",
+        reuseAddr: true,
+      });
+      socket.on("message", (msg, rinfo) => {
+        onPacket({ bytes: new Uint8Array(msg), from: rinfo.address, multihop });
+      });
+      socket.on("error", (e) => this.#options.onError?.(e));
+      await bindSocket(socket, port, address);
+      this.#listeners.push(socket);
+    }
+  }
+
+  /** The bound receive ports (useful when 0 was asked for). */
+  get listenPorts(): number[] {
+    return this.#listeners.map((s) => s.address().port);
+  }
+
+  async openSender(endpoint: BfdEndpoint): Promise<SessionSender> {
+    const min = this.#options.sourcePortMin ?? SOURCE_PORT_MIN;
+    const max = this.#options.sourcePortMax ?? SOURCE_PORT_MAX;
+    const port = endpoint.multihop
+      ? this.#options.peerMultihopPort ?? this.#options.multihopPort ?? BFD_MULTIHOP_PORT
+      : this.#options.peerSingleHopPort ?? this.#options.singleHopPort ?? BFD_SINGLE_HOP_PORT;
+    let lastError: unknown;
+    // A random port in the range, retried on collision (RFC 5881 §4).
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const sourcePort = min + Math.floor(Math.random() * (max - min + 1));
+      const socket = dgram.createSocket({ type: isIpv6(endpoint.localAddress) ? "udp6" : "udp4" });
+      socket.on("error", (e) => this.#options.onError?.(e));
+      try {
+        await bindSocket(socket, sourcePort, endpoint.localAddress);
+      } catch (e) {
+        lastError = e;
+        socket.close();
+        continue;
+      }
+      // RFC 5881 §5: "All BFD Control packets ... MUST be sent with a TTL or Hop Limit value of 255".
+      socket.setTTL(255);
+      // Answers to other peers must not block: drain incoming to nowhere.
+      socket.on("message", () => {});
+      this.#senders.add(socket);
+      return {
+        send: (packet) => socket.send(packet, port, endpoint.peer),
+        close: () => {
+          if (this.#senders.delete(socket)) socket.close();
+        },
+      };
+    }
+    throw new Error(
+      `Cannot bind a BFD source port on ${endpoint.localAddress}: ${String(lastError)}`,
+    );
+  }
+
+  close(): Promise<void> {
+    for (const socket of [...this.#listeners, ...this.#senders]) {
+      try {
+        socket.close();
+      } catch { /* already closed */ }
+    }
+    this.#listeners = [];
+    this.#senders.clear();
+    return Promise.resolve();
+  }
+}

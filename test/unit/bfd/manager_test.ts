@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../../../src/util/clock.ts";
+import { BfdManager } from "../../../src/bfd/manager.ts";
+import { MemoryNetwork } from "../../../src/bfd/memory_transport.ts";
+import { seededRandom } from "../../../src/bfd/jitter.ts";
+import { BfdState, encodeControlPacket } from "../../../src/bfd/packet.ts";
+import type { BfdStateChange, MetricsReporter } from "../../../src/bfd/session.ts";
+
+const A = "10.255.0.1", B = "10.255.0.2";
+const TIMERS = { minTxMs: 50, minRxMs: 50, multiplier: 3 };
+
+async function twoManagers(discriminators?: number[]) {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const queue = discriminators ? [...discriminators] : undefined;
+  const a = new BfdManager({
+    transport: network.transport(A),
+    clock,
+    random: seededRandom(1),
+    ...(queue ? { discriminator: () => queue.shift() ?? 99 } : {}),
+  });
+  const b = new BfdManager({ transport: network.transport(B), clock, random: seededRandom(2) });
+  await a.start();
+  await b.start();
+  return { clock, network, a, b };
+}
+
+Deno.test("BfdManager brings two sessions Up over the in-memory network and emits changes", async () => {
+  const { clock, a, b } = await twoManagers();
+  const seen: BfdStateChange[] = [];
+  a.onStateChange((c) => seen.push(c));
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  assert.equal(a.state(B), "Up");
+  assert.equal(b.state(A), "Up");
+  assert.deepEqual(seen.map((c) => `${c.peer}:${c.to}`), [`${B}:Init`, `${B}:Up`]);
+  assert.equal(a.sessions().length, 1);
+  assert.equal(a.session(B)!.remoteDiscriminator, b.session(A)!.localDiscriminator);
+});
+
+Deno.test("BfdManager skips zero and duplicate discriminators (RFC 5880 §6.8.1)", async () => {
+  const { a } = await twoManagers([0, 5, 5, 0, 6]);
+  await a.addSession("10.255.0.7", { localAddress: A, ...TIMERS });
+  await a.addSession("10.255.0.8", { localAddress: A, ...TIMERS });
+  assert.deepEqual(a.sessions().map((s) => s.localDiscriminator), [5, 6]);
+});
+
+Deno.test("BfdManager.addSession() rejects a second session for the same peer", async () => {
+  const { a } = await twoManagers();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await assert.rejects(a.addSession(B, { localAddress: A, ...TIMERS }), /already exists/);
+});
+
+Deno.test("BfdManager drops and counts malformed and unmatched packets, never throws", async () => {
+  const dropped: string[] = [];
+  const metrics: MetricsReporter = {
+    stateChanged() {},
+    packetSent() {},
+    packetReceived() {},
+    packetDropped: (_peer, reason) => dropped.push(reason),
+  };
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const a = new BfdManager({ transport: network.transport(A), clock, metrics });
+  await a.start();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  const good = {
+    diagnostic: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMultiplier: 3,
+    myDiscriminator: 77,
+    yourDiscriminator: 0,
+    desiredMinTxUs: 1_000_000,
+    requiredMinRxUs: 50_000,
+    requiredMinEchoRxUs: 0,
+  };
+  const version2 = encodeControlPacket(good);
+  version2[0] = 0x40;
+  const zeroMult = encodeControlPacket(good);
+  zeroMult[2] = 0;
+  network.inject(B, A, version2);
+  network.inject(B, A, new Uint8Array(10));
+  network.inject(B, A, zeroMult);
+  network.inject(B, A, encodeControlPacket({ ...good, myDiscriminator: 0 }));
+  network.inject(
+    B,
+    A,
+    encodeControlPacket({ ...good, yourDiscriminator: 12345, state: BfdState.Up }),
+  );
+  network.inject("10.255.0.99", A, encodeControlPacket(good)); // unknown source, Your Discr 0
+  network.inject(B, A, encodeControlPacket(good), true); // multihop port for a single-hop session
+  network.inject(
+    B,
+    A,
+    encodeControlPacket({ ...good, auth: { type: 1, keyId: 1, password: new Uint8Array([65]) } }),
+  );
+  assert.deepEqual(a.drops(), {
+    "bad-version": 1,
+    "bad-length": 1,
+    "zero-multiplier": 1,
+    "zero-my-discriminator": 1,
+    "no-session": 3,
+    "auth-mismatch": 1,
+  });
+  assert.equal(dropped.length, 8);
+  assert.equal(a.state(B), "Down");
+  // A valid Down from the right source is demultiplexed by address (Your Discr 0) and moves it to Init.
+  network.inject(B, A, encodeControlPacket(good));
+  assert.equal(a.state(B), "Init");
+  assert.equal(a.session(B)!.remoteDiscriminator, 77);
+});
+
+Deno.test("BfdManager demultiplexes by Your Discriminator, checking the source address", async () => {
+  const { clock, network, a, b } = await twoManagers();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  const discrA = a.session(B)!.localDiscriminator;
+  const spoof = encodeControlPacket({
+    diagnostic: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMultiplier: 3,
+    myDiscriminator: 1,
+    yourDiscriminator: discrA,
+    desiredMinTxUs: 1_000_000,
+    requiredMinRxUs: 50_000,
+    requiredMinEchoRxUs: 0,
+  });
+  network.inject("10.255.0.66", A, spoof);
+  assert.equal(a.drops()["no-session"], 1);
+  assert.equal(a.state(B), "Up");
+});
+
+Deno.test("BfdManager.removeSession() sends AdminDown so the peer goes Down without a failure", async () => {
+  const { clock, a, b } = await twoManagers();
+  const seen: BfdStateChange[] = [];
+  b.onStateChange((c) => seen.push(c));
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  assert.equal(a.removeSession(B), true);
+  clock.tick(10);
+  const down = seen.find((c) => c.to === "Down")!;
+  assert.equal(down.diagnostic, "neighbor-signaled-session-down");
+  assert.equal(down.notify, undefined);
+  assert.equal(a.state(B), undefined);
+  assert.equal(a.removeSession(B), false);
+});
+
+Deno.test("BfdManager.adminDown()/adminUp() and setTimers() act on the named session", async () => {
+  const { clock, a, b } = await twoManagers();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  assert.equal(a.adminDown(B), true);
+  assert.equal(a.state(B), "AdminDown");
+  assert.equal(a.adminDown("192.0.2.1"), false);
+  a.adminUp(B);
+  clock.tick(3000);
+  assert.equal(a.state(B), "Up");
+  assert.equal(a.setTimers(B, { minTxMs: 200, minRxMs: 200, multiplier: 5 }), true);
+  clock.tick(1000);
+  assert.equal(b.session(A)!.detectionTimeMs, 1000); // 5 × max(50, 200)
+  assert.equal(a.session(B)!.transmitIntervalMs, 200);
+});
+
+Deno.test("BfdManager.close() stops every session and leaves no timer behind", async () => {
+  const { clock, a, b } = await twoManagers();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  await a.close();
+  await b.close();
+  clock.tick(10); // deliver what was in flight
+  assert.equal(clock.pending, 0);
+});

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { BfdManager } from "../../../src/bfd/manager.ts";
+import { UdpTransport } from "../../../src/bfd/transport.ts";
+import { decodeControlPacket } from "../../../src/bfd/packet.ts";
+
+// Real sockets on unique loopback addresses and a free high port (this test sleeps: it is about sockets).
+const A = "127.0.0.71", B = "127.0.0.72";
+
+async function freePort(address: string): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function waitFor(what: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("UdpTransport brings two managers Up over loopback UDP", async () => {
+  const port = await freePort(A);
+  const a = new BfdManager({
+    transport: new UdpTransport({ listenAddress: A, singleHopPort: port, multihopPort: 0 }),
+  });
+  const b = new BfdManager({
+    transport: new UdpTransport({ listenAddress: B, singleHopPort: port, multihopPort: 0 }),
+  });
+  try {
+    await a.start();
+    await b.start();
+    await a.addSession(B, { localAddress: A, minTxMs: 50, minRxMs: 50, multiplier: 3 });
+    await b.addSession(A, { localAddress: B, minTxMs: 50, minRxMs: 50, multiplier: 3 });
+    await waitFor(() => a.state(B) === "Up" && b.state(A) === "Up", 3000);
+    assert.equal(a.session(B)!.remoteDiscriminator, b.session(A)!.localDiscriminator);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("UdpTransport sends from one port in 49152-65535 for the whole session (RFC 5881 §4)", async () => {
+  const port = await freePort(B);
+  const receiver = dgram.createSocket("udp4");
+  const seen: { port: number; address: string; state: number }[] = [];
+  receiver.on("message", (msg, rinfo) => {
+    seen.push({
+      port: rinfo.port,
+      address: rinfo.address,
+      state: decodeControlPacket(new Uint8Array(msg)).state,
+    });
+  });
+  await new Promise<void>((resolve) => receiver.bind(port, B, () => resolve()));
+  const transport = new UdpTransport({
+    listenAddress: A,
+    singleHopPort: await freePort(A),
+    multihopPort: 0,
+    peerSingleHopPort: port,
+  });
+  try {
+    const sender = await transport.openSender({ peer: B, localAddress: A, multihop: false });
+    const a = new BfdManager({ transport });
+    await a.start();
+    await a.addSession(B, { localAddress: A, minTxMs: 50, minRxMs: 50, multiplier: 3 });
+    a.adminDown(B); // sends at once
+    await waitFor(() => seen.length >= 2, 3000);
+    await a.close();
+    sender.close();
+  } finally {
+    receiver.close();
+    await transport.close();
+  }
+  const ports = new Set(seen.map((s) => s.port));
+  assert.equal(ports.size, 1);
+  const [sourcePort] = ports;
+  assert.ok(sourcePort! >= 49152 && sourcePort! <= 65535, `source port ${sourcePort}`);
+  assert.ok(seen.every((s) => s.address === A));
+});
