@@ -1,0 +1,65 @@
+/**
+ * Text output of `anycast peers`: tables in the manner of `gobgp neighbor`
+ * and `birdc show protocols`.
+ *
+ * @module
+ */
+import type { PeerInfo, RouteInfo } from "./types.ts";
+
+/** Seconds as "hh:mm:ss", or "Nd hh:mm:ss" past a day (as `gobgp neighbor`). */
+export function formatAge(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "never";
+  const s = Math.floor(seconds);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const hms = `${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+  const days = Math.floor(s / 86400);
+  return days > 0 ? `${days}d ${hms}` : hms;
+}
+
+/** Left-aligned columns separated by two spaces; trailing spaces trimmed. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd() + "\n";
+  return line(header) + rows.map(line).join("");
+}
+
+export function formatPeers(peers: PeerInfo[]): string {
+  return formatTable(
+    ["Peer", "AS", "State", "Up/Down", "Sent", "Rcvd", "BFD", "Last error"],
+    peers.map((p) => [
+      p.name === p.address ? p.address : `${p.name} (${p.address})`,
+      String(p.asn),
+      p.state,
+      formatAge(p.uptimeSeconds),
+      String(p.prefixesSent),
+      String(p.prefixesReceived),
+      p.bfd ?? "-",
+      p.lastError ?? "-",
+    ]),
+  );
+}
+
+export function formatRoutes(routes: RouteInfo[]): string {
+  if (routes.length === 0) return "no routes\n";
+  return formatTable(
+    ["Network", "Next hop", "AS path", "Age", "Attrs"],
+    routes.map((r) => {
+      const attrs = [
+        r.origin !== undefined ? `origin ${r.origin}` : "",
+        r.med !== undefined ? `med ${r.med}` : "",
+        r.localPref !== undefined ? `localpref ${r.localPref}` : "",
+        r.communities.length > 0 ? `community ${r.communities.join(" ")}` : "",
+        r.largeCommunities.length > 0 ? `large ${r.largeCommunities.join(" ")}` : "",
+        (r.extendedCommunities ?? []).length > 0 ? `ext ${r.extendedCommunities!.join(" ")}` : "",
+      ].filter((a) => a !== "");
+      return [
+        r.prefix,
+        r.nextHop ?? "-",
+        r.asPath.length > 0 ? r.asPath.join(" ") : "-",
+        formatAge(r.ageSeconds),
+        attrs.join(", "),
+      ];
+    }),
+  );
+}

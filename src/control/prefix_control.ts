@@ -1,0 +1,152 @@
+/**
+ * The prefix half of a `ControlBackend`, built on the health engine and the
+ * route reconciler: drain, undrain and maintenance act on configured
+ * prefixes; announce and withdraw manage operator prefixes that are not in
+ * the config. The daemon adds status, peers and routes.
+ *
+ * @module
+ */
+import type { PolicyEngine } from "../health/engine.ts";
+import type { RouteSpec } from "../health/policy.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import {
+  type ControlBackend,
+  ControlError,
+  type ManualAnnounce,
+  type PrefixInfo,
+  type PrefixTarget,
+  type ProbeResultInfo,
+} from "./types.ts";
+
+/** What PrefixControl needs of the reconciler. */
+export interface RouteTable {
+  setDesired(prefix: string, route: RouteSpec | undefined): void;
+  readonly announced: ReadonlyMap<string, unknown>;
+}
+
+export interface PrefixControlOptions {
+  /** Default the system clock (must be the engine's clock). */
+  clock?: Clock;
+  /** Last probe results of a configured prefix, for `GET /v1/prefixes`. Default none. */
+  probeResults?: (prefix: string) => ProbeResultInfo[];
+}
+
+export type PrefixBackend = Pick<
+  ControlBackend,
+  "prefixes" | "announce" | "withdraw" | "drain" | "undrain" | "maintenance"
+>;
+
+export class PrefixControl implements PrefixBackend {
+  #engine: PolicyEngine;
+  #routes: RouteTable;
+  #clock: Clock;
+  #probeResults: (prefix: string) => ProbeResultInfo[];
+  #manual = new Map<string, { route: RouteSpec; sinceMs: number }>();
+
+  constructor(engine: PolicyEngine, routes: RouteTable, options: PrefixControlOptions = {}) {
+    this.#engine = engine;
+    this.#routes = routes;
+    this.#clock = options.clock ?? systemClock;
+    this.#probeResults = options.probeResults ?? (() => []);
+  }
+
+  prefixes(): PrefixInfo[] {
+    const now = this.#clock.now();
+    const configured = this.#engine.statuses().map((s): PrefixInfo => ({
+      name: s.name,
+      prefix: s.prefix,
+      state: s.state,
+      reason: s.reason,
+      announced: this.#routes.announced.has(s.prefix),
+      sinceSeconds: Math.max(0, Math.round((now - s.sinceMs) / 1000)),
+      maintenance: s.inputs.maintenanceFile || s.inputs.maintenanceApi,
+      drain: s.inputs.drain,
+      manual: false,
+      probes: this.#probeResults(s.prefix),
+    }));
+    const manual = [...this.#manual].map(([prefix, m]): PrefixInfo => ({
+      name: prefix,
+      prefix,
+      state: "manual",
+      reason: "announced by operator",
+      announced: this.#routes.announced.has(prefix),
+      sinceSeconds: Math.max(0, Math.round((now - m.sinceMs) / 1000)),
+      maintenance: false,
+      drain: "none",
+      manual: true,
+      probes: [],
+    }));
+    return [...configured, ...manual];
+  }
+
+  announce(request: ManualAnnounce): void {
+    if (this.#engine.has(request.prefix)) {
+      throw new ControlError(
+        409,
+        `${request.prefix} is a configured prefix: its health decides; use drain, undrain or maintenance`,
+      );
+    }
+    const route: RouteSpec = {
+      prefix: request.prefix,
+      family: request.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
+      origin: "igp",
+      attributes: {
+        communities: request.communities,
+        largeCommunities: request.largeCommunities,
+        extendedCommunities: [],
+        asPathPrepend: 0,
+      },
+    };
+    if (request.nextHop !== undefined) route.nextHop = request.nextHop;
+    if (request.med !== undefined) route.attributes.med = request.med;
+    const sinceMs = this.#manual.get(request.prefix)?.sinceMs ?? this.#clock.now();
+    this.#manual.set(request.prefix, { route, sinceMs });
+    this.#routes.setDesired(request.prefix, route);
+  }
+
+  withdraw(prefix: string): void {
+    if (this.#engine.has(prefix)) {
+      throw new ControlError(
+        409,
+        `${prefix} is a configured prefix: use drain or maintenance to withdraw it`,
+      );
+    }
+    if (!this.#manual.delete(prefix)) {
+      throw new ControlError(404, `${prefix} was not announced with anycast announce`);
+    }
+    this.#routes.setDesired(prefix, undefined);
+  }
+
+  drain(target: PrefixTarget): string[] {
+    if ("all" in target) {
+      this.#engine.drainAll();
+      return this.#engine.statuses().map((s) => s.prefix);
+    }
+    this.#configured(target.prefix);
+    this.#engine.drain(target.prefix);
+    return [target.prefix];
+  }
+
+  undrain(target: PrefixTarget): string[] {
+    if ("all" in target) {
+      this.#engine.undrainAll();
+      return this.#engine.statuses().map((s) => s.prefix);
+    }
+    this.#configured(target.prefix);
+    this.#engine.undrain(target.prefix);
+    return [target.prefix];
+  }
+
+  maintenance(prefix: string, on: boolean): void {
+    this.#configured(prefix);
+    this.#engine.setMaintenance(prefix, on);
+  }
+
+  #configured(prefix: string): void {
+    if (this.#engine.has(prefix)) return;
+    if (this.#manual.has(prefix)) {
+      throw new ControlError(409, `${prefix} was announced by an operator: withdraw it instead`);
+    }
+    throw new ControlError(404, `Unknown prefix ${prefix}: not in the config`);
+  }
+}

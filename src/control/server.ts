@@ -1,0 +1,289 @@
+/**
+ * The control API: HTTP/JSON on a unix socket (mode 0600, guarded by file
+ * permissions) and, optionally, on TCP, where every request needs the bearer
+ * token. There is never an unauthenticated TCP port that can inject routes.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import type { ApiConfig } from "../config/model.ts";
+import { UnknownPrefixError } from "../health/engine.ts";
+import { type ControlBackend, ControlError, type RouteDirection } from "./types.ts";
+import { parseAnnounce, parseMaintenance, parsePrefixBody, parseTarget } from "./validate.ts";
+
+/** Largest accepted request body. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ControlHandlerOptions {
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Called for requests that failed with a 5xx (a backend bug or outage). */
+  onError?: (request: Request, error: unknown) => void;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function error(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { error: message }, headers);
+}
+
+/** Compare without an early exit, so the time taken does not reveal the token. */
+function sameToken(given: string, expected: string): boolean {
+  const a = new TextEncoder().encode(given);
+  const b = new TextEncoder().encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
+  return diff === 0;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > MAX_BODY_BYTES) {
+    throw new ControlError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw new ControlError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
+  }
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === "") throw new ControlError(400, "Missing JSON request body");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ControlError(400, `Cannot parse JSON body: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+type Route = {
+  method: "GET" | "POST";
+  pattern: RegExp;
+  run: (backend: ControlBackend, request: Request, match: RegExpExecArray, url: URL) => unknown;
+};
+
+const ROUTES: Route[] = [
+  { method: "GET", pattern: /^\/v1\/status$/, run: (b) => b.status() },
+  { method: "GET", pattern: /^\/v1\/peers$/, run: (b) => b.peers() },
+  {
+    method: "GET",
+    pattern: /^\/v1\/peers\/([^/]+)\/routes$/,
+    run: (b, _, m, url) => {
+      const direction = url.searchParams.get("direction") ?? "sent";
+      if (direction !== "sent" && direction !== "received") {
+        throw new ControlError(400, `Invalid direction "${direction}": use sent or received`);
+      }
+      return b.routes(decodeURIComponent(m[1]!), direction as RouteDirection);
+    },
+  },
+  { method: "GET", pattern: /^\/v1\/prefixes$/, run: (b) => b.prefixes() },
+  {
+    method: "POST",
+    pattern: /^\/v1\/announce$/,
+    run: async (b, r) => {
+      const request = parseAnnounce(await readJson(r));
+      await b.announce(request);
+      return { ok: true, prefix: request.prefix };
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/withdraw$/,
+    run: async (b, r) => {
+      const prefix = parsePrefixBody(await readJson(r));
+      await b.withdraw(prefix);
+      return { ok: true, prefix };
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/drain$/,
+    run: async (b, r) => ({ ok: true, prefixes: await b.drain(parseTarget(await readJson(r))) }),
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/undrain$/,
+    run: async (b, r) => ({ ok: true, prefixes: await b.undrain(parseTarget(await readJson(r))) }),
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/maintenance$/,
+    run: async (b, r) => {
+      const { prefix, on } = parseMaintenance(await readJson(r));
+      await b.maintenance(prefix, on);
+      return { ok: true, prefix, maintenance: on };
+    },
+  },
+];
+
+/** The request handler, without any listener: tests call it directly. */
+export function controlHandler(
+  backend: ControlBackend,
+  options: ControlHandlerOptions = {},
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (options.token !== undefined) {
+      const header = request.headers.get("authorization") ?? "";
+      const m = /^Bearer\s+(.+)$/i.exec(header);
+      if (!m) {
+        return error(401, "Missing bearer token", { "www-authenticate": 'Bearer realm="anycast"' });
+      }
+      if (!sameToken(m[1]!.trim(), options.token)) {
+        return error(401, "Invalid bearer token", { "www-authenticate": 'Bearer realm="anycast"' });
+      }
+    }
+    const url = new URL(request.url);
+    const matching = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+      .filter((r) => r.match !== null);
+    if (matching.length === 0) return error(404, `No such endpoint: ${url.pathname}`);
+    const found = matching.find((r) => r.route.method === request.method);
+    if (!found) {
+      const allow = matching.map((r) => r.route.method).join(", ");
+      return error(405, `Method ${request.method} not allowed on ${url.pathname} (use ${allow})`, {
+        allow,
+      });
+    }
+    try {
+      return json(200, await found.route.run(backend, request, found.match!, url));
+    } catch (e) {
+      if (e instanceof ControlError) return error(e.status, e.message);
+      if (e instanceof UnknownPrefixError) return error(404, e.message);
+      options.onError?.(request, e);
+      return error(500, `Internal error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+}
+
+/** The API config is unusable (TCP without a token, unreadable token file). */
+export class ControlConfigError extends Error {
+  override name = "ControlConfigError";
+}
+
+/**
+ * The bearer token for the TCP listener: `api.token`, else the first line of
+ * `api.tokenFile`. Throws when TCP is configured without one.
+ */
+export async function resolveApiToken(
+  api: ApiConfig,
+  readTextFile: (path: string) => Promise<string> = Deno.readTextFile,
+): Promise<string | undefined> {
+  let token = api.token;
+  if (token === undefined && api.tokenFile !== undefined) {
+    try {
+      token = (await readTextFile(api.tokenFile)).split("\n")[0]!.trim();
+    } catch (e) {
+      throw new ControlConfigError(
+        `Cannot read api.tokenFile ${api.tokenFile}: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+  }
+  const tcp = api.listenPort !== undefined || api.listenAddress !== undefined;
+  if (tcp && (token === undefined || token === "")) {
+    throw new ControlConfigError(
+      "api.listenAddress/listenPort opens the control API on TCP, which needs a bearer token: " +
+        "set api.token or api.tokenFile (or remove listenAddress/listenPort to use only the unix socket)",
+    );
+  }
+  return token === "" ? undefined : token;
+}
+
+export interface ControlServerOptions {
+  /** Default Deno.readTextFile (for api.tokenFile). */
+  readTextFile?: (path: string) => Promise<string>;
+  onError?: (request: Request, error: unknown) => void;
+}
+
+/** A unix socket path that is left over from a daemon that died is removed; a live one is an error. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (!info.isSocket) {
+    throw new ControlConfigError(`Cannot listen on ${path}: it exists and is not a socket`);
+  }
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+  } catch {
+    await Deno.remove(path);
+    return;
+  }
+  throw new ControlConfigError(`Cannot listen on ${path}: another anycast daemon is running`);
+}
+
+export class ControlServer {
+  readonly socketPath: string;
+  readonly tcpAddress: { hostname: string; port: number } | undefined;
+  #servers: Deno.HttpServer[];
+
+  private constructor(
+    socketPath: string,
+    tcpAddress: { hostname: string; port: number } | undefined,
+    servers: Deno.HttpServer[],
+  ) {
+    this.socketPath = socketPath;
+    this.tcpAddress = tcpAddress;
+    this.#servers = servers;
+  }
+
+  /** Listen on `api.socket` and, when configured, on TCP with the token. */
+  static async start(
+    api: ApiConfig,
+    backend: ControlBackend,
+    options: ControlServerOptions = {},
+  ): Promise<ControlServer> {
+    const token = await resolveApiToken(api, options.readTextFile);
+    const handlerOptions: ControlHandlerOptions = options.onError
+      ? { onError: options.onError }
+      : {};
+    await Deno.mkdir(dirname(api.socket), { recursive: true, mode: 0o755 });
+    await clearStaleSocket(api.socket);
+    const servers: Deno.HttpServer[] = [];
+    try {
+      const unix = Deno.serve(
+        { path: api.socket, transport: "unix", onListen: () => {} },
+        controlHandler(backend, handlerOptions),
+      );
+      servers.push(unix);
+      // Only root (the daemon's user) may talk to the socket.
+      await Deno.chmod(api.socket, 0o600);
+      let tcpAddress: { hostname: string; port: number } | undefined;
+      if (
+        token !== undefined && (api.listenPort !== undefined || api.listenAddress !== undefined)
+      ) {
+        const tcp = Deno.serve(
+          {
+            hostname: api.listenAddress ?? "127.0.0.1",
+            port: api.listenPort ?? 0,
+            onListen: () => {},
+          },
+          controlHandler(backend, { ...handlerOptions, token }),
+        );
+        servers.push(tcp);
+        const addr = tcp.addr as Deno.NetAddr;
+        tcpAddress = { hostname: addr.hostname, port: addr.port };
+      }
+      return new ControlServer(api.socket, tcpAddress, servers);
+    } catch (e) {
+      await Promise.all(servers.map((s) => s.shutdown()));
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#servers.map((s) => s.shutdown()));
+    this.#servers = [];
+    await Deno.remove(this.socketPath).catch(() => {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
