@@ -1,0 +1,265 @@
+// Self-test of the interop harness: real daemons peer with each other, so the
+// harness is proven before our own speaker exists.
+import assert from "node:assert/strict";
+import {
+  BIRD_ADDRESS,
+  BIRD_ASN,
+  BirdPeer,
+  EXABGP_ADDRESS,
+  EXABGP_ASN,
+  ExaBgpPeer,
+  FRR_ADDRESS,
+  FRR_ASN,
+  FrrPeer,
+  GOBGP_ADDRESS,
+  GOBGP_ASN,
+  GoBgpPeer,
+  interopTest,
+  parseBirdRoutes,
+  parseJsonDocuments,
+  pollUntil,
+  requireDaemon,
+  type Route,
+} from "./harness/mod.ts";
+
+/** The attributes a test route carries, without the fields that vary per daemon. */
+function essentials(r: Route) {
+  return {
+    prefix: r.prefix,
+    nextHop: r.nextHop,
+    asPath: r.asPath,
+    origin: r.origin,
+    med: r.med,
+    communities: [...r.communities].sort(),
+    largeCommunities: [...r.largeCommunities].sort(),
+  };
+}
+
+const RICH = {
+  med: 50,
+  communities: ["65000:100", "65000:200"],
+  largeCommunities: ["65000:1:2"],
+};
+
+Deno.test("parseBirdRoutes() reads every BGP attribute of `show route all`", () => {
+  const text = [
+    "Table master4:",
+    "198.51.100.2/32      unreachable [n_127_0_0_2 2026-11-21 11:00:56 from 127.0.0.2] * (100) [AS65001?]",
+    "\tType: BGP univ",
+    "\tBGP.origin: Incomplete",
+    "\tBGP.as_path: 65001 65001 65001",
+    "\tBGP.next_hop: 203.0.113.2",
+    "\tBGP.med: 50",
+    "\tBGP.local_pref: 100",
+    "\tBGP.community: (65000,100) (65000,200)",
+    "\tBGP.large_community: (65000, 1, 2)",
+    "\tBGP.ext_community: (rt, 65000, 7)",
+    "                     unreachable [n_127_0_0_4 2026-11-21 11:00:57 from 127.0.0.4] (100) [AS65003i]",
+    "\tBGP.origin: IGP",
+    "\tBGP.as_path: 65003",
+    "\tBGP.next_hop: 203.0.113.4",
+  ].join("\n");
+  assert.deepEqual(parseBirdRoutes(text), [
+    {
+      prefix: "198.51.100.2/32",
+      nextHop: "203.0.113.2",
+      asPath: [65001, 65001, 65001],
+      origin: "incomplete",
+      med: 50,
+      localPref: 100,
+      communities: ["65000:100", "65000:200"],
+      largeCommunities: ["65000:1:2"],
+      extendedCommunities: ["rt:65000:7"],
+      from: "127.0.0.2",
+    },
+    {
+      prefix: "198.51.100.2/32",
+      nextHop: "203.0.113.4",
+      asPath: [65003],
+      origin: "igp",
+      communities: [],
+      largeCommunities: [],
+      extendedCommunities: [],
+      from: "127.0.0.4",
+    },
+  ]);
+});
+
+Deno.test("parseJsonDocuments() splits concatenated vtysh JSON output", () => {
+  assert.deepEqual(parseJsonDocuments('{"a":"}{"}\n{"b":{"c":1}}\n'), [{ a: "}{" }, {
+    b: { c: 1 },
+  }]);
+});
+
+Deno.test("requireDaemon() finds installed daemons or says why not", async () => {
+  // Either the daemon is there, or (outside CI) the answer is false: never a silent pass.
+  const found = await requireDaemon("gobgp").catch((e: Error) => e.message);
+  assert.ok(found === true || found === false || found.includes("not installed"));
+});
+
+await interopTest({
+  name: "harness: GoBGP and BIRD exchange routes with exact attributes both ways",
+  daemons: ["gobgp", "bird"],
+  fn: async () => {
+    await using gobgp = await GoBgpPeer.start({
+      address: GOBGP_ADDRESS,
+      asn: GOBGP_ASN,
+      neighbors: [{ address: BIRD_ADDRESS, asn: BIRD_ASN, holdTime: 3 }],
+      families: ["ipv4", "ipv6"],
+    });
+    await using bird = await BirdPeer.start({
+      address: BIRD_ADDRESS,
+      asn: BIRD_ASN,
+      neighbors: [{ address: GOBGP_ADDRESS, asn: GOBGP_ASN, holdTime: 3 }],
+      families: ["ipv4", "ipv6"],
+    });
+    await bird.waitEstablished(GOBGP_ADDRESS);
+    await gobgp.waitEstablished(BIRD_ADDRESS);
+    assert.equal(await bird.sessionState(GOBGP_ADDRESS), "established");
+    const uptime = await bird.sessionUptime(GOBGP_ADDRESS);
+    assert.ok(uptime !== undefined && uptime >= 0 && uptime < 60, `uptime ${uptime}`);
+
+    await gobgp.announce("198.51.100.2/32", "203.0.113.2", { ...RICH, asPathPrepend: [GOBGP_ASN] });
+    await gobgp.announce("2001:db8:2::/48", "2001:db8::2", { communities: ["65000:600"] });
+    const v4 = await bird.waitForRoute("198.51.100.2/32");
+    assert.deepEqual(essentials(v4), {
+      prefix: "198.51.100.2/32",
+      nextHop: "203.0.113.2",
+      asPath: [GOBGP_ASN, GOBGP_ASN],
+      origin: "igp",
+      ...RICH,
+    });
+    assert.equal(v4.from, GOBGP_ADDRESS);
+    const v6 = await bird.waitForRoute("2001:db8:2::/48");
+    assert.deepEqual([v6.nextHop, v6.asPath, v6.communities], ["2001:db8::2", [GOBGP_ASN], [
+      "65000:600",
+    ]]);
+
+    await bird.announce("198.51.100.3/32", "203.0.113.3", {
+      med: 60,
+      communities: ["65000:300"],
+      largeCommunities: ["65000:3:4"],
+      asPathPrepend: [BIRD_ASN, BIRD_ASN],
+      origin: "incomplete",
+    });
+    const fromBird = await gobgp.waitForRoute("198.51.100.3/32");
+    assert.deepEqual(essentials(fromBird), {
+      prefix: "198.51.100.3/32",
+      nextHop: "203.0.113.3",
+      asPath: [BIRD_ASN, BIRD_ASN, BIRD_ASN],
+      origin: "incomplete",
+      med: 60,
+      communities: ["65000:300"],
+      largeCommunities: ["65000:3:4"],
+    });
+    // Only routes received from a neighbour count: GoBGP's own injected route is not in rib().
+    assert.deepEqual((await gobgp.rib("ipv4")).map((r) => r.prefix), ["198.51.100.3/32"]);
+
+    await gobgp.withdraw("198.51.100.2/32");
+    await bird.waitForNoRoute("198.51.100.2/32");
+    await bird.withdraw("198.51.100.3/32");
+    await gobgp.waitForNoRoute("198.51.100.3/32");
+
+    // A paused GoBGP sends no KEEPALIVE: BIRD's 3 s hold timer expires.
+    await gobgp.pause();
+    await pollUntil(
+      "BIRD to drop the paused session",
+      async () => (await bird.sessionState(GOBGP_ADDRESS)) !== "established" ? true : undefined,
+      {
+        timeoutMs: 8000,
+      },
+    );
+    await gobgp.resume();
+    await bird.waitEstablished(GOBGP_ADDRESS, 15_000);
+    // GoBGP re-sends its table on the new session.
+    await bird.waitForRoute("2001:db8:2::/48");
+
+    // BIRD keeps announced routes across restart() (they live in its config).
+    await bird.announce("198.51.100.4/32", "203.0.113.4");
+    await gobgp.waitForRoute("198.51.100.4/32");
+    await bird.restart();
+    await gobgp.waitEstablished(BIRD_ADDRESS, 15_000);
+    await gobgp.waitForRoute("198.51.100.4/32");
+    await gobgp.routeRefresh(BIRD_ADDRESS);
+  },
+});
+
+await interopTest({
+  name: "harness: FRR and ExaBGP exchange routes; ExaBGP logs every UPDATE in order",
+  daemons: ["frr", "exabgp"],
+  fn: async () => {
+    await using exa = await ExaBgpPeer.start({
+      address: EXABGP_ADDRESS,
+      asn: EXABGP_ASN,
+      neighbors: [{ address: FRR_ADDRESS, asn: FRR_ASN, holdTime: 3 }],
+      families: ["ipv4", "ipv6"],
+    });
+    await using frr = await FrrPeer.start({
+      address: FRR_ADDRESS,
+      asn: FRR_ASN,
+      neighbors: [{ address: EXABGP_ADDRESS, asn: EXABGP_ASN, holdTime: 3 }],
+      families: ["ipv4", "ipv6"],
+    });
+    await frr.waitEstablished(EXABGP_ADDRESS);
+    await exa.waitEstablished(FRR_ADDRESS);
+
+    await frr.announce("198.51.100.4/32", "203.0.113.4", { ...RICH, asPathPrepend: [FRR_ASN] });
+    await frr.announce("2001:db8:4::/48", "2001:db8::4", { largeCommunities: ["65000:4:6"] });
+    assert.deepEqual(essentials(await exa.waitForRoute("198.51.100.4/32")), {
+      prefix: "198.51.100.4/32",
+      nextHop: "203.0.113.4",
+      asPath: [FRR_ASN, FRR_ASN],
+      origin: "igp",
+      ...RICH,
+    });
+    const v6 = await exa.waitForRoute("2001:db8:4::/48");
+    assert.deepEqual([v6.nextHop, v6.largeCommunities], ["2001:db8::4", ["65000:4:6"]]);
+
+    // A changed attribute arrives as one replacing UPDATE, not withdraw + announce.
+    const before = (await exa.updateLog()).length;
+    await frr.announce("198.51.100.4/32", "203.0.113.4", { med: 77 });
+    await exa.waitForRoute("198.51.100.4/32", (r) => r.med === 77);
+    const since = (await exa.updateLog()).slice(before);
+    assert.deepEqual(
+      since.map((u) =>
+        u.kind === "update" ? [u.announced.map((r) => r.prefix), u.withdrawn] : u.kind
+      ),
+      [[["198.51.100.4/32"], []]],
+    );
+
+    await exa.announce("198.51.100.6/32", "203.0.113.6", {
+      med: 60,
+      communities: ["65000:300"],
+      largeCommunities: ["65000:3:4"],
+      asPathPrepend: [EXABGP_ASN],
+    });
+    const fromExa = await frr.waitForRoute("198.51.100.6/32");
+    assert.deepEqual(essentials(fromExa), {
+      prefix: "198.51.100.6/32",
+      nextHop: "203.0.113.6",
+      asPath: [EXABGP_ASN, EXABGP_ASN],
+      origin: "igp",
+      med: 60,
+      communities: ["65000:300"],
+      largeCommunities: ["65000:3:4"],
+    });
+    assert.equal(fromExa.from, EXABGP_ADDRESS);
+    const uptime = await frr.sessionUptime(EXABGP_ADDRESS);
+    assert.ok(uptime !== undefined && uptime >= 0, `uptime ${uptime}`);
+
+    await frr.withdraw("198.51.100.4/32");
+    await exa.waitForNoRoute("198.51.100.4/32");
+    await exa.withdraw("198.51.100.6/32");
+    await frr.waitForNoRoute("198.51.100.6/32");
+    await frr.routeRefresh(EXABGP_ADDRESS);
+
+    // FRR restarted: ExaBGP sees the session close, then FRR's routes again.
+    await frr.restart();
+    await exa.waitEstablished(FRR_ADDRESS, 20_000);
+    await exa.waitForRoute("2001:db8:4::/48");
+    const states = (await exa.updateLog()).filter((u) => u.kind === "state").map((u) =>
+      u.kind === "state" ? u.state : ""
+    );
+    assert.ok(states.includes("down"), `states seen: ${states.join(", ")}`);
+  },
+});
