@@ -1,0 +1,359 @@
+/**
+ * `MetricsReporter` on a prom-client registry: `anycast_*` metrics plus
+ * anycastd's metric names and labels. Enumerated states are exported one-hot
+ * (`anycast_prefix_state{prefix,state="up"} 1`, the other states 0), so
+ * `sum by (state)` counts prefixes per state.
+ *
+ * @module
+ */
+import client from "prom-client";
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { Direction, IcmpStats, MetricsReporter, NtpStats } from "./reporter.ts";
+
+export const PEER_STATES = ["Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"];
+export const PREFIX_STATES = ["unknown", "up", "down", "disabled", "draining"];
+export const BFD_STATES = ["AdminDown", "Down", "Init", "Up"];
+
+export interface PrometheusMetricsOptions {
+  /** Reported in anycast_up / anycastd_up{version}. */
+  version: string;
+  /** Default the system clock (peer uptime). */
+  clock?: Clock;
+  /** Probe duration histogram buckets in seconds. */
+  durationBuckets?: number[];
+}
+
+/** A gauge per (labels, state) with 1 for the current state and 0 for the others. */
+function setOneHot(
+  gauge: client.Gauge<string>,
+  labels: Record<string, string>,
+  states: readonly string[],
+  current: string,
+): void {
+  const all = states.includes(current) ? states : [...states, current];
+  for (const state of all) gauge.set({ ...labels, state }, state === current ? 1 : 0);
+}
+
+export class PrometheusMetrics implements MetricsReporter {
+  readonly registry: client.Registry;
+  #clock: Clock;
+  #establishedAt = new Map<string, number>();
+
+  #configReloads: client.Counter<string>;
+  #configReloadFailures: client.Counter<string>;
+  #peerState: client.Gauge<string>;
+  #peerUp: client.Gauge<string>;
+  #messages: Record<Direction, client.Counter<string>>;
+  #prefixUpdates: Record<Direction, client.Counter<string>>;
+  #peerPrefixes: Record<Direction, client.Gauge<string>>;
+  #prefixState: client.Gauge<string>;
+  #prefixTransitions: client.Counter<string>;
+  #prefixAnnounced: client.Gauge<string>;
+  #probeSuccess: client.Gauge<string>;
+  #probeRuns: client.Counter<string>;
+  #probeDuration: client.Histogram<string>;
+  #probeFailures: client.Gauge<string>;
+  #bfdState: client.Gauge<string>;
+  #bfdTransitions: client.Counter<string>;
+  #serviceRestarts: client.Counter<string>;
+  #anycastdServiceUp: client.Gauge<string>;
+  #anycastdCheckDuration: client.Gauge<string>;
+  #certificateExpires: client.Gauge<string>;
+  #icmp: {
+    avg: client.Gauge<string>;
+    loss: client.Gauge<string>;
+    max: client.Gauge<string>;
+    min: client.Gauge<string>;
+    stdDev: client.Gauge<string>;
+    duplicates: client.Counter<string>;
+    received: client.Counter<string>;
+    sent: client.Counter<string>;
+  };
+  #ntp: { offset: client.Gauge<string>; rtt: client.Gauge<string>; sent: client.Counter<string> };
+
+  constructor(options: PrometheusMetricsOptions) {
+    const registry = new client.Registry();
+    this.registry = registry;
+    this.#clock = options.clock ?? systemClock;
+    const registers = [registry];
+    const gauge = (name: string, help: string, labelNames: string[]) =>
+      new client.Gauge({ name, help, labelNames, registers });
+    const counter = (name: string, help: string, labelNames: string[]) =>
+      new client.Counter({ name, help, labelNames, registers });
+
+    gauge("anycast_up", "The anycast daemon is running (always 1)", ["version"])
+      .set({ version: options.version }, 1);
+    this.#configReloads = counter("anycast_config_reloads_total", "Config reloads attempted", []);
+    this.#configReloadFailures = counter(
+      "anycast_config_reload_failures_total",
+      "Config reloads that failed (the old config stays in use)",
+      [],
+    );
+
+    this.#peerState = gauge(
+      "anycast_bgp_peer_state",
+      "BGP session FSM state, one-hot (RFC 4271 section 8)",
+      ["peer", "state"],
+    );
+    this.#peerUp = gauge("anycast_bgp_peer_up", "1 while the BGP session is Established", ["peer"]);
+    const establishedAt = this.#establishedAt;
+    const clock = this.#clock;
+    new client.Gauge({
+      name: "anycast_bgp_peer_uptime_seconds",
+      help: "Seconds since the BGP session became Established (0 while it is not)",
+      labelNames: ["peer"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [peer, since] of establishedAt) {
+          this.set({ peer }, since < 0 ? 0 : (clock.now() - since) / 1000);
+        }
+      },
+    });
+    this.#messages = {
+      received: counter("anycast_bgp_messages_received_total", "BGP messages received", [
+        "peer",
+        "type",
+      ]),
+      sent: counter("anycast_bgp_messages_sent_total", "BGP messages sent", ["peer", "type"]),
+    };
+    this.#prefixUpdates = {
+      received: counter(
+        "anycast_bgp_prefix_updates_received_total",
+        "Prefixes announced or withdrawn in UPDATEs received",
+        ["peer"],
+      ),
+      sent: counter(
+        "anycast_bgp_prefix_updates_sent_total",
+        "Prefixes announced or withdrawn in UPDATEs sent",
+        ["peer"],
+      ),
+    };
+    this.#peerPrefixes = {
+      sent: gauge("anycast_bgp_prefixes_sent", "Prefixes advertised to the peer", ["peer"]),
+      received: gauge("anycast_bgp_prefixes_received", "Prefixes received from the peer", [
+        "peer",
+      ]),
+    };
+
+    this.#prefixState = gauge(
+      "anycast_prefix_state",
+      "Route policy state of the prefix, one-hot (unknown, up, down, disabled, draining)",
+      ["prefix", "state"],
+    );
+    this.#prefixTransitions = counter(
+      "anycast_prefix_transitions_total",
+      "Route policy state changes",
+      ["prefix", "from", "to"],
+    );
+    this.#prefixAnnounced = gauge(
+      "anycast_prefix_announced",
+      "1 while the speaker announces the prefix",
+      ["prefix"],
+    );
+
+    this.#probeSuccess = gauge(
+      "anycast_probe_success",
+      "Result of the last probe run (1 success, 0 failure)",
+      ["prefix", "probe"],
+    );
+    this.#probeRuns = counter("anycast_probe_runs_total", "Probe runs by result", [
+      "prefix",
+      "probe",
+      "result",
+    ]);
+    this.#probeDuration = new client.Histogram({
+      name: "anycast_probe_duration_seconds",
+      help: "Probe run duration",
+      labelNames: ["prefix", "probe"],
+      buckets: options.durationBuckets ?? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#probeFailures = gauge(
+      "anycast_probe_consecutive_failures",
+      "Failed probe runs in a row",
+      ["prefix", "probe"],
+    );
+
+    this.#bfdState = gauge("anycast_bfd_session_state", "BFD session state, one-hot (RFC 5880)", [
+      "peer",
+      "state",
+    ]);
+    this.#bfdTransitions = counter(
+      "anycast_bfd_session_transitions_total",
+      "BFD session state changes",
+      ["peer", "from", "to"],
+    );
+    this.#serviceRestarts = counter(
+      "anycast_service_restarts_total",
+      "systemd unit restarts after liveness failures, by result",
+      ["unit", "result"],
+    );
+
+    // anycastd's names and labels.
+    gauge("anycastd_up", "Application liveness status (must always be 1)", ["version"])
+      .set({ version: options.version }, 1);
+    this.#anycastdServiceUp = gauge(
+      "anycastd_service_up",
+      "Service liveness status based on checks",
+      ["service", "check"],
+    );
+    this.#anycastdCheckDuration = gauge(
+      "anycastd_check_duration_seconds",
+      "Duration of check execution in seconds",
+      ["service", "check"],
+    );
+    this.#certificateExpires = gauge(
+      "certificate_expires_in_seconds",
+      "Time the certificate expires in (in seconds)",
+      ["check", "path"],
+    );
+    const ch = ["check", "host"];
+    this.#icmp = {
+      avg: gauge("anycastd_check_avg_rtt_seconds", "Avg RTT of ICMP checks", ch),
+      loss: gauge("anycastd_check_loss_percent", "Percent of packet loss", ch),
+      max: gauge("anycastd_check_max_rtt_seconds", "Max RTT of ICMP checks", ch),
+      min: gauge("anycastd_check_min_rtt_seconds", "Min RTT of ICMP checks", ch),
+      stdDev: gauge(
+        "anycastd_check_std_dev_rtt_seconds",
+        "Standard deviation RTT of ICMP checks",
+        ch,
+      ),
+      duplicates: counter(
+        "anycastd_check_packets_received_duplicates_total",
+        "Total amount of duplicate packets received",
+        ch,
+      ),
+      received: counter(
+        "anycastd_check_packets_received_total",
+        "Total amount of packets received",
+        ch,
+      ),
+      sent: counter("anycastd_check_packets_sent_total", "Total amount of packets sent", ch),
+    };
+    this.#ntp = {
+      offset: gauge(
+        "anycastd_check_last_ntp_offset_ms",
+        "The estimated offset of the local system clock relative to the server's clock",
+        ch,
+      ),
+      rtt: gauge(
+        "anycastd_check_last_ntp_rtt_ms",
+        "An estimate of the round-trip-time delay between the client and the server",
+        ch,
+      ),
+      sent: counter(
+        "anycastd_check_ntp_packets_sent_total",
+        "Total amount of ntp packets sent",
+        ch,
+      ),
+    };
+  }
+
+  /** Prometheus text exposition of every metric. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  configReload(ok: boolean): void {
+    this.#configReloads.inc();
+    if (!ok) this.#configReloadFailures.inc();
+  }
+
+  peerState(peer: string, state: string): void {
+    setOneHot(this.#peerState, { peer }, PEER_STATES, state);
+    const up = state === "Established";
+    this.#peerUp.set({ peer }, up ? 1 : 0);
+    if (up) {
+      if ((this.#establishedAt.get(peer) ?? -1) < 0) {
+        this.#establishedAt.set(peer, this.#clock.now());
+      }
+    } else {
+      this.#establishedAt.set(peer, -1);
+    }
+  }
+
+  bgpMessage(peer: string, direction: Direction, type: string): void {
+    this.#messages[direction].inc({ peer, type });
+  }
+
+  bgpPrefixUpdates(peer: string, direction: Direction, count: number): void {
+    if (count > 0) this.#prefixUpdates[direction].inc({ peer }, count);
+  }
+
+  peerPrefixes(peer: string, sent: number, received: number): void {
+    this.#peerPrefixes.sent.set({ peer }, sent);
+    this.#peerPrefixes.received.set({ peer }, received);
+  }
+
+  prefixState(prefix: string, state: string, previous?: string): void {
+    setOneHot(this.#prefixState, { prefix }, PREFIX_STATES, state);
+    if (previous !== undefined && previous !== state) {
+      this.#prefixTransitions.inc({ prefix, from: previous, to: state });
+    }
+  }
+
+  prefixAnnounced(prefix: string, announced: boolean): void {
+    this.#prefixAnnounced.set({ prefix }, announced ? 1 : 0);
+  }
+
+  probeResult(
+    prefix: string,
+    probe: string,
+    ok: boolean,
+    durationSeconds: number,
+    consecutiveFailures: number,
+  ): void {
+    const labels = { prefix, probe };
+    this.#probeSuccess.set(labels, ok ? 1 : 0);
+    this.#probeRuns.inc({ ...labels, result: ok ? "success" : "failure" });
+    this.#probeDuration.observe(labels, durationSeconds);
+    this.#probeFailures.set(labels, consecutiveFailures);
+  }
+
+  bfdState(peer: string, state: string, previous?: string): void {
+    setOneHot(this.#bfdState, { peer }, BFD_STATES, state);
+    if (previous !== undefined && previous !== state) {
+      this.#bfdTransitions.inc({ peer, from: previous, to: state });
+    }
+  }
+
+  serviceRestart(unit: string, ok: boolean): void {
+    this.#serviceRestarts.inc({ unit, result: ok ? "success" : "failure" });
+  }
+
+  anycastdServiceUp(service: string, check: string, up: boolean): void {
+    this.#anycastdServiceUp.set({ service, check }, up ? 1 : 0);
+  }
+
+  anycastdCheckDuration(service: string, check: string, seconds: number): void {
+    this.#anycastdCheckDuration.set({ service, check }, seconds);
+  }
+
+  certificateExpiresIn(check: string, path: string, seconds: number): void {
+    this.#certificateExpires.set({ check, path }, seconds);
+  }
+
+  icmpStats(check: string, host: string, s: IcmpStats): void {
+    const labels = { check, host };
+    this.#icmp.avg.set(labels, s.avgRttSeconds);
+    this.#icmp.loss.set(labels, s.lossPercent);
+    this.#icmp.max.set(labels, s.maxRttSeconds);
+    this.#icmp.min.set(labels, s.minRttSeconds);
+    this.#icmp.stdDev.set(labels, s.stdDevRttSeconds);
+    this.#icmp.duplicates.inc(labels, s.packetsReceivedDuplicates);
+    this.#icmp.received.inc(labels, s.packetsReceived);
+    this.#icmp.sent.inc(labels, s.packetsSent);
+  }
+
+  ntpStats(check: string, host: string, s: NtpStats): void {
+    const labels = { check, host };
+    this.#ntp.offset.set(labels, s.offsetMs);
+    this.#ntp.rtt.set(labels, s.rttMs);
+    this.#ntp.sent.inc(labels, s.packetsSent);
+  }
+}
