@@ -99,6 +99,9 @@ export interface SessionStatus {
   peerRouterId?: string;
   messagesSent: MessageCounters;
   messagesReceived: MessageCounters;
+  /** Families the peer has sent End-of-RIB for in this session (RFC 4724 §2). */
+  endOfRibReceived: Family[];
+  /** Times the session left Established. */
   flaps: number;
 }
 
@@ -163,6 +166,7 @@ export class BgpSession {
   #connectAbort: AbortController | undefined;
   #timers = new Map<TimerName | "idle", TimerId>();
   #holdDeadline = 0;
+  #holdArmedFor = 0;
   #ctx: CodecContext = DEFAULT_OPEN_CONTEXT;
   #maxLength = MAX_MESSAGE_LENGTH;
   #specs = new Map<string, RouteSpec>();
@@ -177,6 +181,7 @@ export class BgpSession {
   #syncing = false;
   #releaseKeepsRoutes = false;
   #restarting: boolean;
+  #endOfRib = new Set<Family>();
 
   constructor(options: SessionOptions, events: SessionEvents = {}) {
     this.#options = options;
@@ -217,6 +222,7 @@ export class BgpSession {
       keepaliveTime: this.#fsm.keepaliveTime,
       messagesSent: { ...this.#sent },
       messagesReceived: { ...this.#received },
+      endOfRibReceived: [...this.#endOfRib],
       flaps: this.#flaps,
     };
     if (this.neighbor.description) s.description = this.neighbor.description;
@@ -261,6 +267,14 @@ export class BgpSession {
       notification.data = shutdownCommunication(options.communication);
     }
     this.#dispatch({ type: "ManualStop", notification });
+  }
+
+  /** Ask the peer to re-send its routes (RFC 2918); false when not Established or not supported. */
+  requestRouteRefresh(family: Family): boolean {
+    if (this.#fsm.name !== "Established" || !this.#ctx.families.includes(family)) return false;
+    if (!this.#hasCapability("route-refresh")) return false;
+    this.#send({ type: "route-refresh", ...afiSafiOf(family), subtype: "normal" });
+    return true;
   }
 
   /** Send pending Adj-RIB-Out changes now instead of on the next microtask. */
@@ -387,7 +401,11 @@ export class BgpSession {
     if (timer === "hold") {
       // Restarted on every message: move a deadline instead of re-arming a timer each time.
       this.#holdDeadline = clock.now() + seconds * 1000;
-      if (!this.#timers.has("hold")) this.#armHold();
+      // Re-arm only when the deadline moved earlier (OpenSent's 240 s -> negotiated).
+      if (!this.#timers.has("hold") || this.#holdDeadline < this.#holdArmedFor) {
+        this.#clearTimer("hold");
+        this.#armHold();
+      }
       return;
     }
     this.#clearTimer(timer);
@@ -407,6 +425,7 @@ export class BgpSession {
   #armHold(): void {
     const clock = this.#options.clock;
     const wait = Math.max(0, this.#holdDeadline - clock.now());
+    this.#holdArmedFor = this.#holdDeadline;
     this.#timers.set(
       "hold",
       clock.setTimeout(() => {
@@ -524,6 +543,7 @@ export class BgpSession {
 
   #release(): void {
     this.adjRibIn.clear();
+    this.#endOfRib.clear();
     this.adjRibOut.reset();
     this.#ctx = DEFAULT_OPEN_CONTEXT;
     this.#maxLength = MAX_MESSAGE_LENGTH;
@@ -843,6 +863,7 @@ export class BgpSession {
   #onUpdate(update: UpdateMessage, treatAsWithdraw: boolean): void {
     const eorFamily = endOfRibFamily(update);
     if (eorFamily) {
+      this.#endOfRib.add(eorFamily);
       this.#events.onEndOfRib?.(eorFamily, this);
       return;
     }

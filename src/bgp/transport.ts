@@ -130,12 +130,16 @@ class TcpConnection implements BgpConnection {
 
   write(data: Uint8Array): Promise<void> {
     if (this.#closed || this.#socket.destroyed) return Promise.resolve();
+    if (this.#socket.write(data)) return Promise.resolve();
     return new Promise((resolve) => {
-      const flushed = this.#socket.write(data);
-      if (flushed) resolve();
-      else this.#socket.once("drain", () => resolve());
       // A write that can never drain (socket gone) must not hang its caller.
-      this.#socket.once("close", () => resolve());
+      const done = () => {
+        this.#socket.off("drain", done);
+        this.#socket.off("close", done);
+        resolve();
+      };
+      this.#socket.on("drain", done);
+      this.#socket.on("close", done);
     });
   }
 

@@ -1,0 +1,354 @@
+/** Session behaviour that needs fake time or a hand-driven peer (in-memory transport only). */
+import assert from "node:assert/strict";
+import { BgpSpeaker } from "../../../../src/bgp/speaker.ts";
+import type { OpenMessage } from "../../../../src/bgp/message/types.ts";
+import { negotiateContext } from "../../../../src/bgp/message/negotiate.ts";
+import { maxPrefixesData, shutdownCommunication } from "../../../../src/bgp/session.ts";
+import { memoryPipe } from "../../../../src/bgp/transport.ts";
+import {
+  flush,
+  memoryNet,
+  neighbor,
+  route,
+  ScriptedPeer,
+  speakerConfig,
+  state,
+  type TestNet,
+} from "./_net.ts";
+
+const peerOpen = (over: Partial<OpenMessage> = {}): OpenMessage => ({
+  type: "open",
+  version: 4,
+  asn: 65001,
+  holdTime: 9,
+  bgpId: "10.0.0.2",
+  capabilities: [
+    { kind: "multiprotocol", afi: 1, safi: 1 },
+    { kind: "multiprotocol", afi: 2, safi: 1 },
+    { kind: "route-refresh" },
+    { kind: "four-octet-as", asn: 65001 },
+  ],
+  ...over,
+});
+
+/** Our speaker A (active) against a scripted peer listening on 127.0.0.2:179. */
+async function againstScripted(
+  net: TestNet,
+  opts: { aNeighbor?: Parameters<typeof neighbor>[0]; gr?: boolean; restarting?: boolean } = {},
+): Promise<{ a: BgpSpeaker; peer: () => ScriptedPeer | undefined; peers: ScriptedPeer[] }> {
+  const peers: ScriptedPeer[] = [];
+  await net.transport("127.0.0.2").listen({ hostname: "127.0.0.2", port: 179 }, (conn) => {
+    peers.push(new ScriptedPeer(conn));
+  });
+  const a = new BgpSpeaker({
+    speaker: speakerConfig({ gracefulRestartEnabled: opts.gr ?? false }),
+    neighbors: [neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1", ...opts.aNeighbor })],
+    transport: net.transport("127.0.0.1"),
+    clock: net.clock,
+    random: () => 0.5,
+    ...(opts.restarting ? { restarting: true } : {}),
+  });
+  await a.start();
+  return { a, peer: () => peers.at(-1), peers };
+}
+
+/** Complete the handshake from the scripted side. */
+async function handshake(net: TestNet, peer: ScriptedPeer, open = peerOpen()): Promise<void> {
+  await net.waitFor(() => peer.ofType("open").length === 1, "OPEN from us");
+  peer.ctx = negotiateContext(open, peer.ofType("open")[0]!, false);
+  peer.send(open);
+  peer.send({ type: "keepalive" });
+}
+
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
+
+test("BgpSession sends Hold Timer Expired and goes Idle when the peer falls silent", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    // The peer sends nothing more: 9 s later our hold timer fires.
+    await net.advance(8_000);
+    assert.equal(state(a), "Established");
+    await net.advance(1_500);
+    const notes = peer()!.ofType("notification");
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0]!.code, 4);
+    assert.equal(notes[0]!.subcode, 0);
+    assert.equal(state(a), "Idle");
+    assert.ok(peer()!.closed);
+    // Keepalives flowed every 3 s while Established.
+    assert.ok(peer()!.ofType("keepalive").length >= 3);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession recovers from Idle by reconnecting after the hold timer fired", async () => {
+  const net = memoryNet();
+  const { a, peer, peers } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.advance(10_000);
+    assert.equal(state(a), "Idle");
+    await net.waitFor(() => peers.length === 2, "second connection");
+    await handshake(net, peers[1]!);
+    await net.waitFor(() => state(a) === "Established", "Established again");
+    assert.equal(a.peers()[0]!.flaps, 1);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession negotiates hold time 0: no keepalives, no hold timer", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net, {
+    aNeighbor: { address: "127.0.0.2", holdTime: 0 },
+  });
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!, peerOpen({ holdTime: 90 }));
+    await net.waitFor(() => state(a) === "Established", "Established");
+    const keepalives = peer()!.ofType("keepalive").length;
+    await net.advance(300_000);
+    assert.equal(state(a), "Established");
+    assert.equal(peer()!.ofType("keepalive").length, keepalives);
+    assert.equal(a.peers()[0]!.holdTime, 0);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession answers an UPDATE with a bad attribute list with NOTIFICATION 3/1", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    // UPDATE: withdrawn length 0, total path attribute length 10 but only 0 bytes follow.
+    const bad = new Uint8Array([...Array(16).fill(0xff), 0, 23, 2, 0, 0, 0, 10]);
+    peer()!.sendRaw(bad);
+    await net.waitFor(() => peer()!.ofType("notification").length === 1, "NOTIFICATION");
+    const n = peer()!.ofType("notification")[0]!;
+    assert.equal(n.code, 3);
+    assert.equal(n.subcode, 1);
+    assert.equal(state(a), "Idle");
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession answers a bad marker with NOTIFICATION 1/1", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await net.waitFor(() => peer()!.ofType("open").length === 1, "OPEN");
+    peer()!.sendRaw(new Uint8Array([...Array(15).fill(0xff), 0, 0, 19, 4]));
+    await net.waitFor(() => peer()!.ofType("notification").length === 1, "NOTIFICATION");
+    const n = peer()!.ofType("notification")[0]!;
+    assert.deepEqual([n.code, n.subcode], [1, 1]);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession rejects an OPEN from the wrong AS with 2/2 Bad Peer AS", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(
+      net,
+      peer()!,
+      peerOpen({ asn: 65099, capabilities: [{ kind: "four-octet-as", asn: 65099 }] }),
+    );
+    await net.waitFor(() => peer()!.ofType("notification").length === 1, "NOTIFICATION");
+    const n = peer()!.ofType("notification")[0]!;
+    assert.deepEqual([n.code, n.subcode], [2, 2]);
+    assert.notEqual(state(a), "Established");
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession sends the graceful-restart capability with the R bit when restarting", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net, { gr: true, restarting: true });
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await net.waitFor(() => peer()!.ofType("open").length === 1, "OPEN");
+    const gr = peer()!.ofType("open")[0]!.capabilities.find((c) => c.kind === "graceful-restart");
+    assert.ok(gr && gr.kind === "graceful-restart");
+    assert.equal(gr.restarting, true);
+    assert.equal(gr.restartTime, 120);
+    assert.deepEqual(gr.families.map((f) => [f.afi, f.safi, f.forwardingPreserved]), [
+      [1, 1, true],
+      [2, 1, true],
+    ]);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSpeaker.stop({ keepRoutes }) closes without withdrawing or a NOTIFICATION", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net, { gr: true });
+  await net.waitFor(() => peer() !== undefined, "connection");
+  await handshake(net, peer()!);
+  a.setRoutes([route("192.0.2.1/32")]);
+  await net.waitFor(() => peer()!.ofType("update").length >= 3, "route and EoRs");
+  const updates = peer()!.ofType("update").length;
+  await a.stop({ keepRoutes: true });
+  await net.waitFor(() => peer()!.closed, "closed");
+  assert.equal(peer()!.ofType("notification").length, 0);
+  assert.equal(peer()!.ofType("update").length, updates);
+});
+
+test("BgpSession sends End-of-RIB after the initial table, for each negotiated family", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    a.setRoutes([route("192.0.2.1/32"), route("2001:db8::1/128")]);
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.waitFor(() => peer()!.ofType("update").length === 4, "2 updates + 2 EoR");
+    const updates = peer()!.ofType("update");
+    const isEor = (u: (typeof updates)[number]) =>
+      u.nlri.length === 0 && u.withdrawn.length === 0 &&
+      (u.attributes.mpReach === undefined) &&
+      (u.attributes.mpUnreach === undefined || u.attributes.mpUnreach.withdrawn.length === 0) &&
+      (Object.keys(u.attributes).length <= 1);
+    assert.deepEqual(updates.map(isEor), [false, false, true, true]);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession retries connecting with jittered exponential back-off up to 60 s", async () => {
+  const net = memoryNet();
+  net.memory!.blocked.add("127.0.0.9");
+  const attempts: number[] = [];
+  const counting = net.transport("127.0.0.1");
+  const transport = {
+    ...counting,
+    connect: (o: Parameters<typeof counting.connect>[0]) => {
+      attempts.push(net.clock.now());
+      return counting.connect(o);
+    },
+  };
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "127.0.0.9", connectRetry: 5 })],
+    transport,
+    clock: net.clock,
+    random: () => 0,
+  });
+  await a.start();
+  try {
+    await net.advance(400_000);
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    // 5 s x 0.75 jitter, doubling per failure, capped at 60 s x 0.75.
+    assert.deepEqual(gaps.slice(0, 5), [7500, 15000, 30000, 45000, 45000]);
+    assert.equal(state(a), "Connect");
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession on a passive neighbor never connects out", async () => {
+  const net = memoryNet();
+  let attempts = 0;
+  const base = net.transport("127.0.0.1");
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1", passive: true })],
+    transport: { ...base, connect: (o) => (attempts++, base.connect(o)) },
+    clock: net.clock,
+  });
+  await a.start();
+  try {
+    await net.advance(120_000);
+    assert.equal(attempts, 0);
+    assert.equal(state(a), "Active");
+  } finally {
+    await a.stop();
+  }
+});
+
+for (
+  const [peerId, winner] of [["10.0.0.2", "the peer's connection"], [
+    "9.0.0.1",
+    "our connection",
+  ]] as const
+) {
+  test(`BgpSession resolves a collision with peer id ${peerId} by keeping ${winner} (RFC 4271 §6.8)`, async () => {
+    const net = memoryNet();
+    const { a, peer } = await againstScripted(net);
+    try {
+      await net.waitFor(() => peer()?.ofType("open").length === 1, "OPEN on our connection");
+      const ours = peer()!;
+      // The peer connects to us too, while our connection is in OpenSent.
+      const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", 50000]);
+      const incoming = new ScriptedPeer(theirs);
+      a.sessions[0]!.acceptIncoming(mine);
+      await net.waitFor(() => incoming.ofType("open").length === 1, "OPEN on the incoming one");
+      const open = peerOpen({ bgpId: peerId });
+      ours.ctx = negotiateContext(open, ours.ofType("open")[0]!, false);
+      incoming.ctx = ours.ctx;
+      ours.send(open);
+      await flush();
+      incoming.send(open);
+      const [keep, dump] = peerId === "10.0.0.2" ? [incoming, ours] : [ours, incoming];
+      await net.waitFor(() => dump.ofType("notification").length === 1, "Cease on the loser");
+      const n = dump.ofType("notification")[0]!;
+      assert.deepEqual([n.code, n.subcode], [6, 7]);
+      await net.waitFor(() => dump.closed, "loser closed");
+      await net.waitFor(() => keep.ofType("keepalive").length >= 1, "KEEPALIVE on the winner");
+      keep.send({ type: "keepalive" });
+      await net.waitFor(() => state(a) === "Established", "Established");
+      a.setRoutes([route("192.0.2.1/32")]);
+      await net.waitFor(() => keep.ofType("update").length >= 1, "routes on the winner");
+      assert.equal(keep.ofType("notification").length, 0);
+    } finally {
+      await a.stop();
+    }
+  });
+}
+
+test("BgpSession refuses a second connection while Established (Cease 5)", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", 50001]);
+    const extra = new ScriptedPeer(theirs);
+    a.sessions[0]!.acceptIncoming(mine);
+    await net.waitFor(() => extra.closed, "refused");
+    assert.deepEqual(extra.ofType("notification").map((n) => [n.code, n.subcode]), [[6, 5]]);
+    assert.equal(state(a), "Established");
+  } finally {
+    await a.stop();
+  }
+});
+
+Deno.test("maxPrefixesData() encodes AFI, SAFI and the limit (RFC 4486 §4)", () => {
+  assert.deepEqual(
+    Array.from(maxPrefixesData("ipv6-unicast", 1000)),
+    [0, 2, 1, 0, 0, 3, 232],
+  );
+});
+
+Deno.test("shutdownCommunication() prefixes the length and truncates at 255 bytes", () => {
+  assert.deepEqual(Array.from(shutdownCommunication("bye")), [3, 98, 121, 101]);
+  const long = shutdownCommunication("é".repeat(200));
+  assert.equal(long[0], 254);
+  assert.equal(long.length, 255);
+});
