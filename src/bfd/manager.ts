@@ -73,6 +73,7 @@ export class BfdManager {
   #listeners = new Set<BfdStateListener>();
   #drops = new Map<string, number>();
   #started = false;
+  #closing = new Set<Promise<void>>();
 
   constructor(options: BfdManagerOptions) {
     this.#transport = options.transport;
@@ -115,7 +116,7 @@ export class BfdManager {
       };
       session = new BfdSession(config.auth ? { ...options, auth: config.auth } : options);
     } catch (e) {
-      sender.close();
+      await sender.close();
       throw e;
     }
     const entry: Entry = { session, sender, multihop };
@@ -131,7 +132,9 @@ export class BfdManager {
     if (!entry) return false;
     entry.session.adminDown();
     entry.session.stop();
-    entry.sender.close();
+    const closing = entry.sender.close().catch(() => {});
+    this.#closing.add(closing);
+    closing.finally(() => this.#closing.delete(closing));
     this.#byPeer.delete(peer);
     this.#byDiscriminator.delete(entry.session.localDiscriminator);
     return true;
@@ -189,6 +192,8 @@ export class BfdManager {
 
   async close(): Promise<void> {
     for (const peer of [...this.#byPeer.keys()]) this.removeSession(peer);
+    // Let the final AdminDown packets leave before the sockets go.
+    await Promise.all(this.#closing);
     await this.#transport.close();
     this.#started = false;
   }

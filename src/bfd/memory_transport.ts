@@ -52,7 +52,7 @@ export class MemoryNetwork {
         Promise.resolve({
           send: (packet: Uint8Array) =>
             this.#send(endpoint.localAddress, endpoint.peer, packet.slice(), endpoint.multihop),
-          close() {},
+          close: () => Promise.resolve(),
         }),
       close: () => {
         this.#nodes.delete(address);

@@ -107,6 +107,8 @@ export interface BfdSessionInfo {
   packetsReceived: number;
   /** Clock time of the last state change (ms). */
   lastChangeAt: number;
+  /** Clock time the last valid packet was accepted (ms); undefined before the first. */
+  lastReceivedAt?: number;
 }
 
 /** RFC 5880 §6.8.3: not less than one second while the session is not Up. */
@@ -157,6 +159,7 @@ export class BfdSession {
   #packetsSent = 0;
   #packetsReceived = 0;
   #lastChangeAt: number;
+  #lastReceivedAt: number | undefined;
 
   constructor(options: BfdSessionOptions) {
     if (!Number.isInteger(options.localDiscriminator) || options.localDiscriminator <= 0) {
@@ -218,7 +221,7 @@ export class BfdSession {
   }
 
   info(): BfdSessionInfo {
-    return {
+    const info: BfdSessionInfo = {
       peer: this.peer,
       state: stateName(this.#state),
       remoteState: stateName(this.#remoteState),
@@ -234,6 +237,8 @@ export class BfdSession {
       packetsReceived: this.#packetsReceived,
       lastChangeAt: this.#lastChangeAt,
     };
+    if (this.#lastReceivedAt !== undefined) info.lastReceivedAt = this.#lastReceivedAt;
+    return info;
   }
 
   /**
@@ -256,6 +261,7 @@ export class BfdSession {
     if (this.#auth && !this.#auth.verify(packet, bytes)) return this.#drop("auth-mismatch");
 
     this.#packetsReceived++;
+    this.#lastReceivedAt = now;
     this.#metrics.packetReceived(this.peer);
     this.#remoteDiscriminator = packet.myDiscriminator;
     this.#remoteState = packet.state;

@@ -37,7 +37,8 @@ export interface BfdDatagram {
 }
 
 export interface SessionSender extends PacketSender {
-  close(): void;
+  /** Close once what was sent has left (so a final AdminDown is not lost). */
+  close(): Promise<void>;
 }
 
 /** The network under a {@link BfdManager}: real UDP, or an in-memory network in tests. */
@@ -147,9 +148,22 @@ export class UdpTransport implements BfdTransport {
       // Answers to other peers must not block: drain incoming to nowhere.
       socket.on("message", () => {});
       this.#senders.add(socket);
+      let inFlight = 0;
+      let drained: (() => void) | undefined;
       return {
-        send: (packet) => socket.send(packet, port, endpoint.peer),
-        close: () => {
+        send: (packet) => {
+          inFlight++;
+          socket.send(packet, port, endpoint.peer, () => {
+            if (--inFlight === 0) drained?.();
+          });
+        },
+        close: async () => {
+          if (inFlight > 0) {
+            await Promise.race([
+              new Promise<void>((resolve) => (drained = resolve)),
+              new Promise<void>((resolve) => setTimeout(resolve, 100)),
+            ]);
+          }
           if (this.#senders.delete(socket)) socket.close();
         },
       };

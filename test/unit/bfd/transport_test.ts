@@ -70,7 +70,7 @@ Deno.test("UdpTransport sends from one port in 49152-65535 for the whole session
     a.adminDown(B); // sends at once
     await waitFor(() => seen.length >= 2, 3000);
     await a.close();
-    sender.close();
+    await sender.close();
   } finally {
     receiver.close();
     await transport.close();
