@@ -10,6 +10,23 @@ import { DURATION_PATTERN, isDurationString } from "./duration.ts";
 import { isIPv4, parseAddress, parseHostPort, parsePrefix } from "./_net.ts";
 import { parseCommunity, parseExtendedCommunity, parseLargeCommunity } from "./communities.ts";
 
+/**
+ * Wrap an object-level refinement. zod runs these even when a field inside
+ * already failed, so the value may not have the declared type; any throw
+ * then means "already reported", never a crash.
+ */
+export function guard<T>(
+  check: (value: T, ctx: z.RefinementCtx<T>) => void,
+): (value: T, ctx: z.RefinementCtx<T>) => void {
+  return (value, ctx) => {
+    try {
+      check(value, ctx);
+    } catch {
+      // The input has the wrong shape; a field-level issue already says so.
+    }
+  };
+}
+
 export const str = () => z.string({ error: "expected a string" });
 export const nonEmpty = () =>
   z.string({ error: "expected a non-empty string" }).min(1, "expected a non-empty string");
@@ -41,11 +58,15 @@ export function record<T extends z.ZodType>(value: T) {
 }
 
 /** Native duration: "10s", "300ms", "1m30s" or integer seconds (as Kubernetes probes). */
-export const duration = () =>
-  z.union([
-    z.int().min(0),
-    z.string().regex(new RegExp(DURATION_PATTERN)),
-  ], { error: 'expected a duration such as "10s" or "300ms", or integer seconds' });
+export const duration = () => {
+  const message = 'expected a duration such as "10s" or "300ms", or integer seconds';
+  // Each branch carries the message too: zod reports a branch's own issue
+  // when the input has that branch's type.
+  return z.union([
+    z.int({ error: message }).min(0, message),
+    z.string({ error: message }).regex(new RegExp(DURATION_PATTERN), message),
+  ], { error: message });
+};
 
 /**
  * anycastd duration: Go's time.ParseDuration string. anycastd itself reads a

@@ -11,6 +11,7 @@ import {
   bool,
   count,
   goDuration,
+  guard,
   hostPort,
   intRange,
   ipAddress,
@@ -55,7 +56,7 @@ export const ANYCASTD_CHECK_SPECS = {
     ip_addresses: list(ipAddress()).optional(),
     issuer: str().optional(),
     ...retry,
-  }).superRefine((v, ctx) => {
+  }).superRefine(guard((v, ctx) => {
     if ((v.local === undefined) === (v.remote === undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -64,12 +65,12 @@ export const ANYCASTD_CHECK_SPECS = {
         message: "expected exactly one of local or remote",
       });
     }
-  }),
+  })),
   assigned_address: z.strictObject({
     interface: nonEmpty().optional(),
     ipv4: ipAddress().optional(),
     ipv6: ipAddress().optional(),
-  }).superRefine((v, ctx) => {
+  }).superRefine(guard((v, ctx) => {
     if (v.ipv4 === undefined && v.ipv6 === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -78,7 +79,7 @@ export const ANYCASTD_CHECK_SPECS = {
         message: "expected ipv4 or ipv6 (or both)",
       });
     }
-  }),
+  })),
   icmp_ping: z.strictObject({
     static: z.strictObject({ host: nonEmpty() }),
     ...retry,
@@ -108,7 +109,7 @@ const check = z.strictObject({
   kind: oneOf(ANYCASTD_CHECK_KINDS),
   spec: z.unknown(),
   group: nonEmpty().optional(),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   const specSchema = ANYCASTD_CHECK_SPECS[v.kind];
   const result = specSchema.safeParse(v.spec, { reportInput: true });
   if (result.success) return;
@@ -129,7 +130,7 @@ const check = z.strictObject({
       },
     });
   }
-});
+}));
 
 const service = z.strictObject({
   name: nonEmpty(),
@@ -137,7 +138,7 @@ const service = z.strictObject({
   strategy: oneOf(["at_least_one", "all", "all_in_group", "at_least_n_percentage"]).optional(),
   strategy_options: z.strictObject({ n: intRange(0, 100) }).optional(),
   checks: list(check).min(1, "expected at least one check"),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   if (v.strategy === "at_least_n_percentage" && v.strategy_options === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -146,7 +147,7 @@ const service = z.strictObject({
       message: "at_least_n_percentage needs strategy_options: { n: <percent> }",
     });
   }
-});
+}));
 
 const peer = z.strictObject({
   name: nonEmpty(),
@@ -163,7 +164,7 @@ export const anycastdSchema = z.strictObject({
     local_asn: asn(),
     routes: list(prefix()),
     routes_mode: oneOf(["all", "any"]).optional(),
-    peers: list(peer).min(1, "expected at least one peer").superRefine((peers, ctx) => {
+    peers: list(peer).min(1, "expected at least one peer").superRefine(guard((peers, ctx) => {
       const seen = new Map<string, number>();
       peers.forEach((p, i) => {
         const key = parseAddress(p.remote_address)?.canonical ?? p.remote_address;
@@ -178,8 +179,8 @@ export const anycastdSchema = z.strictObject({
           });
         }
       });
-    }),
-  }).superRefine((v, ctx) => {
+    })),
+  }).superRefine(guard((v, ctx) => {
     const seen = new Map<string, number>();
     v.routes.forEach((r, i) => {
       const p = parsePrefix(r);
@@ -195,8 +196,8 @@ export const anycastdSchema = z.strictObject({
         });
       }
     });
-  }),
-  services: list(service).optional().superRefine((services, ctx) => {
+  })),
+  services: list(service).optional().superRefine(guard((services, ctx) => {
     const seen = new Map<string, number>();
     (services ?? []).forEach((s, i) => {
       const first = seen.get(s.name);
@@ -210,7 +211,7 @@ export const anycastdSchema = z.strictObject({
         });
       }
     });
-  }),
+  })),
   metrics: z.strictObject({ enabled: bool().optional(), address: hostPort().optional() })
     .optional(),
 });

@@ -16,6 +16,7 @@ import {
   count,
   duration,
   extendedCommunity,
+  guard,
   hostPort,
   intRange,
   ipAddress,
@@ -76,7 +77,7 @@ const logging = z.strictObject({
     "local6",
     "local7",
   ]).optional().describe("syslog facility (default daemon)"),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   if (v.driver === "windows") {
     ctx.addIssue({
       code: "custom",
@@ -94,7 +95,7 @@ const logging = z.strictObject({
       message: 'the file driver needs "file: <path>"',
     });
   }
-});
+}));
 
 const speaker = z.strictObject({
   asn: asn().describe("Local AS number"),
@@ -165,7 +166,7 @@ const neighbor = z.strictObject({
     "Inbound prefix limit (RFC 4486 Cease)",
   ),
   bfd: neighborBfd.optional().describe("BFD for this neighbor: true, false or overrides"),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   const whole = (d: string | number) => parseDuration(d) % 1000 === 0;
   if (v.holdTime !== undefined) {
     const ms = parseDuration(v.holdTime);
@@ -204,7 +205,7 @@ const neighbor = z.strictObject({
       });
     }
   }
-});
+}));
 
 const attributeFields = {
   communities: list(community()).optional().describe(
@@ -223,10 +224,11 @@ const stateAttributes = z.strictObject(attributeFields);
 
 const headerList = list(z.strictObject({ name: nonEmpty(), value: str() }));
 
+const STATUS_MESSAGE = 'expected a status code 100-599 or a range "200-299"';
 const statusEntry = z.union([
-  intRange(100, 599),
-  z.string().regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/),
-], { error: 'expected a status code 100-599 or a range "200-299"' });
+  z.int({ error: STATUS_MESSAGE }).min(100, STATUS_MESSAGE).max(599, STATUS_MESSAGE),
+  z.string({ error: STATUS_MESSAGE }).regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/, STATUS_MESSAGE),
+], { error: STATUS_MESSAGE });
 
 const http = z.strictObject({
   host: nonEmpty().optional().describe("Default 127.0.0.1"),
@@ -304,7 +306,7 @@ const tlsCertificate = z.strictObject({
   issuer: str().optional(),
   expiryWarning: duration().optional().describe("Fail this long before expiry (default 0)"),
   ...retry,
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   if ((v.local === undefined) === (v.remote === undefined)) {
     ctx.addIssue({
       code: "custom",
@@ -313,13 +315,13 @@ const tlsCertificate = z.strictObject({
       message: "expected exactly one of local or remote",
     });
   }
-});
+}));
 
 const assignedAddress = z.strictObject({
   interface: nonEmpty().optional(),
   ipv4: ipAddress().optional(),
   ipv6: ipAddress().optional(),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   if (v.ipv4 === undefined && v.ipv6 === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -328,7 +330,7 @@ const assignedAddress = z.strictObject({
       message: "expected ipv4 or ipv6 (or both)",
     });
   }
-});
+}));
 
 const icmpPing = z.strictObject({
   host: nonEmpty(),
@@ -372,7 +374,7 @@ const probe = z.strictObject({
   icmpPing: icmpPing.optional(),
   tftpRrq: tftpRrq.optional(),
   ntpq: ntpq.optional(),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   const present = PROBE_HANDLER_KEYS.filter((k) => v[k] !== undefined);
   if (present.length !== 1) {
     ctx.addIssue({
@@ -407,7 +409,7 @@ const probe = z.strictObject({
       message: "expected a period longer than 0",
     });
   }
-});
+}));
 
 const service = z.strictObject({
   name: nonEmpty().describe("systemd unit, e.g. nginx.service"),
@@ -442,7 +444,7 @@ const prefixEntry = z.strictObject({
   startupProbe: probe.optional(),
   livenessProbe: probe.optional(),
   readinessProbe: probe.optional(),
-}).superRefine((v, ctx) => {
+}).superRefine(guard((v, ctx) => {
   const p = parsePrefix(v.ipAddress);
   if (!p.ok) return;
   const want = p.family === "ipv4-unicast" ? "ipv4" : "ipv6";
@@ -481,7 +483,7 @@ const prefixEntry = z.strictObject({
       message: "down attributes are only used with withdrawOnDown: false",
     });
   }
-});
+}));
 
 /** Report every entry whose `key` repeats an earlier one, at the repeat. */
 function noDuplicates<T>(what: string, field: string, key: (item: T) => string | undefined) {
@@ -510,18 +512,18 @@ export const nativeSchema = z.strictObject({
   logging: logging.optional(),
   speaker: speaker,
   api: api.optional(),
-  neighbors: list(neighbor).optional().superRefine(
+  neighbors: list(neighbor).optional().superRefine(guard(
     noDuplicates("neighbor", "address", (n: z.infer<typeof neighbor>) => {
       const a = parseAddress(n.address);
       return a && `${a.canonical} port ${n.port ?? 179}`;
     }),
-  ),
-  prefixes: list(prefixEntry).optional().superRefine(
+  )),
+  prefixes: list(prefixEntry).optional().superRefine(guard(
     noDuplicates("prefix", "ipAddress", (p: z.infer<typeof prefixEntry>) => {
       const parsed = parsePrefix(p.ipAddress);
       return parsed.ok ? parsed.canonical : undefined;
     }),
-  ),
+  )),
   bfd: bfd.optional(),
   metrics: z.strictObject({
     enabled: bool().optional().describe("Serve Prometheus metrics (default false)"),
