@@ -94,6 +94,11 @@ export abstract class BasePeer implements PeerDaemon {
     return this.options.families ?? ["ipv4"];
   }
 
+  /** Spread into spawn/runTool options: run inside the peer's namespace, if any. */
+  protected get netnsOption(): { netns?: string } {
+    return this.options.netns ? { netns: this.options.netns } : {};
+  }
+
   get listenPort(): number {
     return this.options.listenPort ?? 179;
   }

@@ -22,6 +22,8 @@ export interface SpawnOptions {
   logFile: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** Run inside this network namespace (`ip netns exec` execs, so the pid stays the daemon's). */
+  netns?: string;
 }
 
 /** A daemon started by the harness, leader of its own process group. */
@@ -44,6 +46,7 @@ export class DaemonProcess {
   /** Start `cmd args…` under setsid, output appended to `logFile`. */
   static spawn(cmd: string, args: string[], opts: SpawnOptions): DaemonProcess {
     installUnloadHook();
+    if (opts.netns) [cmd, args] = ["ip", ["netns", "exec", opts.netns, cmd, ...args]];
     // setsid makes the daemon a group leader; sh redirects then execs, so the pid is the daemon's.
     const child = new Deno.Command("setsid", {
       args: [
@@ -102,8 +105,9 @@ export interface RunResult {
 export async function runTool(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; stdin?: string } = {},
+  opts: { timeoutMs?: number; stdin?: string; netns?: string } = {},
 ): Promise<RunResult> {
+  if (opts.netns) [cmd, args] = ["ip", ["netns", "exec", opts.netns, cmd, ...args]];
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   const child = new Deno.Command(cmd, {
     args,
@@ -126,7 +130,7 @@ export async function runTool(
 export async function runToolOk(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; stdin?: string } = {},
+  opts: { timeoutMs?: number; stdin?: string; netns?: string } = {},
 ): Promise<string> {
   const r = await runTool(cmd, args, opts);
   if (r.code !== 0) {

@@ -9,6 +9,7 @@ import {
 import { DaemonProcess, PollAborted, pollUntil, runTool, runToolOk } from "./_process.ts";
 import type {
   AnnounceAttributes,
+  BfdSessionInfo,
   Family,
   NeighborOptions,
   PeerOptions,
@@ -54,13 +55,14 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
     // strict bind: listen on our own address only, never 0.0.0.0:179 (lab rule 2).
     "  strict bind yes;",
     // BIRD refuses a direct neighbour on 127/8 ("Invalid remote address") without multihop.
-    "  multihop;",
+    ...(n.multihop || n.address.startsWith("127.") ? ["  multihop;"] : []),
     `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`,
     "  connect retry time 1; connect delay time 1;",
     // The default error wait (60, 300 s) would stall every reconnect after a failed test.
     "  error wait time 1, 5;",
   ];
   if (n.passive) lines.push("  passive on;");
+  if (n.bfd) lines.push("  bfd yes;");
   if (n.gracefulRestart) {
     lines.push(
       "  graceful restart on;",
@@ -122,6 +124,18 @@ export class BirdPeer extends BasePeer {
         "}",
       );
     }
+    if (o.bfd) {
+      const b = o.bfd;
+      parts.push(
+        "protocol bfd acst_bfd {",
+        `  interface "*" { min rx interval ${b.minRxMs ?? 100} ms; ` +
+          `min tx interval ${b.minTxMs ?? 100} ms; multiplier ${b.multiplier ?? 3}; };`,
+        ...(b.peers ?? []).map((p) =>
+          `  neighbor ${p.address}${p.interface ? ` dev "${p.interface}"` : ""};`
+        ),
+        "}",
+      );
+    }
     parts.push(...o.neighbors.map((n) => bgpProtocol(o, n)), "");
     return parts.join("\n");
   }
@@ -140,7 +154,7 @@ export class BirdPeer extends BasePeer {
       this.socket,
       "-P",
       `${this.workDir}/bird.pid`,
-    ], { logFile: `${this.workDir}/bird.stderr` });
+    ], { logFile: `${this.workDir}/bird.stderr`, ...this.netnsOption });
     const proc = this.process;
     await pollUntil("the BIRD control socket", async () => {
       if (proc.exited) {
@@ -224,6 +238,26 @@ export class BirdPeer extends BasePeer {
   async routeRefresh(neighbor: string): Promise<void> {
     await this.birdc("reload", "in", birdProtocolName(neighbor));
   }
+
+  /** BFD sessions from `birdc show bfd sessions`. */
+  async bfdSessions(): Promise<BfdSessionInfo[]> {
+    return parseBirdBfdSessions(await this.birdc("show", "bfd", "sessions"));
+  }
+}
+
+/** Parse `birdc show bfd sessions`: "10.255.0.2   vA   Up   11:00:00.123   0.100   0.300". */
+export function parseBirdBfdSessions(text: string): BfdSessionInfo[] {
+  const sessions: BfdSessionInfo[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-fA-F.:]+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\s/.exec(line);
+    if (!m?.[1] || !m[2] || !m[3]) continue;
+    sessions.push({
+      peer: m[1],
+      interface: m[2],
+      state: m[3].toLowerCase() as BfdSessionInfo["state"],
+    });
+  }
+  return sessions;
 }
 
 const BIRD_ORIGINS: Record<string, Route["origin"]> = {

@@ -185,7 +185,7 @@ export class ExaBgpPeer extends BasePeer {
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       "exabgp",
       `${d}/exabgp.conf`,
-    ], { logFile: `${d}/exabgp.stderr` });
+    ], { logFile: `${d}/exabgp.stderr`, ...this.netnsOption });
     const proc = this.process;
     const readyBefore = this.#readyCount;
     // Ready when the API helper says so: it runs only once ExaBGP is up and holds the FIFO open.

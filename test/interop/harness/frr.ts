@@ -9,6 +9,7 @@ import {
 import { DaemonProcess, PollAborted, pollUntil, runTool, runToolOk } from "./_process.ts";
 import type {
   AnnounceAttributes,
+  BfdSessionInfo,
   Family,
   NeighborOptions,
   PeerOptions,
@@ -97,6 +98,7 @@ function neighborLines(n: NeighborOptions, opts: PeerOptions): string[] {
   if (n.port) lines.push(` neighbor ${a} port ${n.port}`);
   if (n.passive) lines.push(` neighbor ${a} passive`);
   if (n.multihop) lines.push(` neighbor ${a} ebgp-multihop 255`);
+  if (n.bfd) lines.push(` neighbor ${a} bfd`, ` neighbor ${a} bfd profile acst`);
   return lines;
 }
 
@@ -122,6 +124,13 @@ export class FrrPeer extends BasePeer {
     await Deno.mkdir(`${dir}/run`, { recursive: true });
     await Deno.mkdir(`${dir}/vartmp`, { recursive: true });
     await Deno.writeTextFile(`${dir}/bgpd.conf`, peer.config());
+    if (opts.bfd) {
+      await Deno.writeTextFile(
+        `${dir}/zebra.conf`,
+        `hostname frr-acst\nlog file ${dir}/zebra.log\n`,
+      );
+      await Deno.writeTextFile(`${dir}/bfdd.conf`, peer.bfddConfig());
+    }
     await peer.startOrCleanUp();
     return peer;
   }
@@ -160,16 +169,55 @@ export class FrrPeer extends BasePeer {
     return lines.join("\n");
   }
 
+  /** bfdd.conf: the "acst" profile used by `neighbor X bfd profile acst`, plus BGP-less peers. */
+  bfddConfig(): string {
+    const b = this.options.bfd ?? {};
+    const lines = [
+      "hostname frr-acst",
+      `log file ${this.workDir}/bfdd.log`,
+      "bfd",
+      " profile acst",
+      `  receive-interval ${b.minRxMs ?? 100}`,
+      `  transmit-interval ${b.minTxMs ?? 100}`,
+      `  detect-multiplier ${b.multiplier ?? 3}`,
+      " exit",
+    ];
+    for (const p of b.peers ?? []) {
+      lines.push(
+        ` peer ${p.address}${p.interface ? ` interface ${p.interface}` : ""}`,
+        "  profile acst",
+        " exit",
+      );
+    }
+    lines.push("exit", "");
+    return lines.join("\n");
+  }
+
   protected async launch(): Promise<void> {
     const d = this.workDir;
-    // libfrr always writes under /var/tmp/frr: give this bgpd a private /var/tmp.
-    const script = `mount --bind '${d}/vartmp' /var/tmp && exec ${FRR_DIR}/bgpd -Z -P 0 ` +
-      `--vty_socket '${d}/run' -f '${d}/bgpd.conf' -i '${d}/run/bgpd.pid' ` +
-      `-l ${this.options.address} -p ${this.listenPort} -u root -g frrvty`;
+    const common = `-P 0 --vty_socket '${d}/run' -u root -g frrvty`;
+    // libfrr always writes under /var/tmp/frr: give this FRR a private /var/tmp.
+    let script = `mount --bind '${d}/vartmp' /var/tmp && `;
+    if (this.options.bfd) {
+      // BFD needs zebra (interfaces) and bfdd; they run in bgpd's process group and die with it.
+      const zserv = `-z '${d}/run/zserv.api'`;
+      script +=
+        `${FRR_DIR}/zebra ${common} ${zserv} -f '${d}/zebra.conf' -i '${d}/run/zebra.pid' ` +
+        `>>'${d}/zebra.stderr' 2>&1 & ` +
+        `while [ ! -S '${d}/run/zserv.api' ]; do sleep 0.05; done; ` +
+        `${FRR_DIR}/bfdd ${common} ${zserv} --bfdctl '${d}/run/bfdd.sock' -f '${d}/bfdd.conf' ` +
+        `-i '${d}/run/bfdd.pid' >>'${d}/bfdd.stderr' 2>&1 & ` +
+        `exec ${FRR_DIR}/bgpd ${common} ${zserv} `;
+    } else {
+      // zebra ignores 127/8 addresses: on loopback bgpd runs alone (-Z).
+      script += `exec ${FRR_DIR}/bgpd -Z ${common} `;
+    }
+    script += `-f '${d}/bgpd.conf' -i '${d}/run/bgpd.pid' -l ${this.options.address} ` +
+      `-p ${this.listenPort}`;
     this.process = DaemonProcess.spawn(
       "unshare",
       ["-m", "--propagation", "private", "sh", "-c", script],
-      { logFile: `${d}/bgpd.stderr` },
+      { logFile: `${d}/bgpd.stderr`, ...this.netnsOption },
     );
     const proc = this.process;
     await pollUntil("bgpd's vty", async () => {
@@ -288,5 +336,26 @@ export class FrrPeer extends BasePeer {
 
   async routeRefresh(neighbor: string): Promise<void> {
     await this.vtysh(`clear bgp ${neighbor} soft in`);
+  }
+
+  /** BFD sessions from bfdd (`show bfd peers json`); needs `bfd` in the options. */
+  async bfdSessions(): Promise<BfdSessionInfo[]> {
+    const peers = JSON.parse(await this.vtysh("show bfd peers json")) as {
+      peer?: string;
+      status?: string;
+      interface?: string;
+    }[];
+    return peers.map((p) => {
+      const s: BfdSessionInfo = {
+        peer: p.peer ?? "",
+        state: (["up", "down", "init", "admindown"].includes(p.status ?? "")
+          ? p.status
+          : "unknown") as BfdSessionInfo["state"],
+      };
+      if (p.interface) {
+        s.interface = p.interface;
+      }
+      return s;
+    });
   }
 }

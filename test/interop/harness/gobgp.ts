@@ -173,21 +173,27 @@ export class GoBgpPeer extends BasePeer {
       "--api-hosts",
       `${this.apiHost}:50051`,
       "--pprof-disable",
-    ], { logFile: this.logFile });
+    ], { logFile: this.logFile, ...this.netnsOption });
     const proc = this.process;
     await pollUntil("the gobgpd API", async () => {
       if (proc.exited) throw new PollAborted("gobgpd exited");
-      return (await runTool("gobgp", ["-u", this.apiHost, "global"])).code === 0 ? true : undefined;
+      return (await runTool("gobgp", ["-u", this.apiHost, "global"], this.netnsOption)).code === 0
+        ? true
+        : undefined;
     }, { timeoutMs: 10_000 });
   }
 
   /** Run the gobgp CLI against this daemon. */
   gobgp(...args: string[]): Promise<string> {
-    return runToolOk("gobgp", ["-u", this.apiHost, ...args]);
+    return runToolOk("gobgp", ["-u", this.apiHost, ...args], this.netnsOption);
   }
 
   async #neighborJson(neighbor: string): Promise<GoBgpNeighbor | undefined> {
-    const r = await runTool("gobgp", ["-u", this.apiHost, "neighbor", neighbor, "-j"]);
+    const r = await runTool(
+      "gobgp",
+      ["-u", this.apiHost, "neighbor", neighbor, "-j"],
+      this.netnsOption,
+    );
     if (r.code !== 0) return undefined;
     return JSON.parse(r.stdout) as GoBgpNeighbor;
   }
@@ -208,7 +214,7 @@ export class GoBgpPeer extends BasePeer {
     const args = neighbor
       ? ["neighbor", neighbor, "adj-in", "-a", family, "-j"]
       : ["global", "rib", "-a", family, "-j"];
-    const r = await runTool("gobgp", ["-u", this.apiHost, ...args]);
+    const r = await runTool("gobgp", ["-u", this.apiHost, ...args], this.netnsOption);
     // adj-in of a session that is down is an error, not an empty table.
     if (r.code !== 0 || r.stdout.startsWith('{"error"')) {
       if (neighbor) return [];

@@ -15,3 +15,5 @@ export {
   missingBinaries,
   requireDaemon,
 } from "./require_daemon.ts";
+export { NetnsPair, type NetnsPairOptions, type NetnsSide, strayNamespaces } from "./netns.ts";
+export { parseBirdBfdSessions } from "./bird.ts";

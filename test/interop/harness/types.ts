@@ -27,6 +27,27 @@ export interface NeighborOptions {
   multihop?: boolean;
   /** Enable graceful restart (RFC 4724) with this restart time in seconds. Default off. */
   gracefulRestart?: { restartTime: number };
+  /** Run BFD (RFC 5880/5881) with this neighbour; only BIRD and FRR, only inside a namespace. */
+  bfd?: boolean;
+}
+
+/** BFD timers of a peer (BIRD `protocol bfd`, FRR bfdd profile). */
+export interface BfdOptions {
+  /** Default 100. */
+  minRxMs?: number;
+  /** Default 100. */
+  minTxMs?: number;
+  /** Detect multiplier. Default 3. */
+  multiplier?: number;
+  /** Sessions without BGP: neighbour addresses (BIRD `neighbor`, FRR `peer`). */
+  peers?: { address: string; interface?: string }[];
+}
+
+/** A BFD session as the peer reports it. */
+export interface BfdSessionInfo {
+  peer: string;
+  state: "up" | "down" | "init" | "admindown" | "unknown";
+  interface?: string;
 }
 
 /** How to start a peer daemon. */
@@ -45,6 +66,10 @@ export interface PeerOptions {
   listenPort?: number;
   /** Directory for config, logs and sockets. Default: a fresh temporary directory, removed on stop. */
   workDir?: string;
+  /** Run the daemon inside this network namespace (see netns.ts). Default: the root namespace. */
+  netns?: string;
+  /** Enable BFD (BIRD, FRR with zebra and bfdd). Needs `netns`: BFD does not work on loopback. */
+  bfd?: BfdOptions;
 }
 
 /** Attributes a peer attaches to a route it announces to us. */
