@@ -345,6 +345,7 @@ export class FrrBfd {
         } catch { /* gone */ }
       });
     }
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -381,7 +382,7 @@ export class BirdBfd {
       `router id ${routerId};`,
       "protocol device { }",
       "protocol bfd acstbfd {",
-      "  debug { states };",
+      "  debug { states, events };",
       `  interface "${iface}" { min rx interval ${timers.rxMs} ms; min tx interval ${timers.txMs} ms; multiplier ${timers.multiplier}; };`,
       ...neighbors.map((n) => `  neighbor ${n.peer} dev "${iface}" local ${n.local};`),
       "}",
@@ -463,6 +464,7 @@ export class BirdBfd {
       await this.#child.status;
       clearTimeout(timer);
     }
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
 

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { Agent, bfdInteropTest, BirdBfd, NetnsPair, sleep, waitUntil } from "./bfd/lab.ts";
+
+// Our BFD in namespace A, BIRD 2 (`protocol bfd` with an explicit neighbor) in B, 100 ms × 3.
+const OURS = "10.255.0.5", BIRD = "10.255.0.6";
+const TIMERS = { txMs: 100, rxMs: 100, multiplier: 3 };
+const STOP_MS = 2000;
+
+await bfdInteropTest(
+  "BFD interop with BIRD 2: Up, each side detects the other's SIGSTOP, recovery after SIGCONT",
+  ["bird", "birdc"],
+  async () => {
+    const lab = await NetnsPair.create("bird", [`${OURS}/30`], [`${BIRD}/30`]);
+    let bird: BirdBfd | undefined;
+    let agent: Agent | undefined;
+    try {
+      bird = await BirdBfd.start(lab.nsB, BIRD, lab.ifB, TIMERS, [{ peer: OURS, local: BIRD }]);
+      agent = await Agent.start(lab.nsA, {
+        listen: OURS,
+        sessions: [{ peer: BIRD, local: OURS, ...TIMERS }],
+      });
+      const a = agent, b = bird;
+      const birdUp = async () => ((await b.sessions())[OURS] === "Up" ? true : undefined);
+      await a.waitFor((e) => e.event === "state" && e.to === "Up", 15_000);
+      await waitUntil("BIRD Up", birdUp, 10_000);
+      await sleep(1000);
+      const session = ((await a.stats()).sessions as { detectionTimeMs: number }[])[0]!;
+      assert.equal(session.detectionTimeMs, 300);
+
+      // 1. Our process stops: BIRD declares the session Down on its own.
+      const stoppedAt = Date.now();
+      a.signal("SIGSTOP");
+      await sleep(STOP_MS);
+      const downs = (await b.stateChanges()).filter((c) =>
+        c.to === "Down" && c.wall >= stoppedAt - 10
+      );
+      assert.equal(downs.length, 1, JSON.stringify(await b.stateChanges()));
+      console.log(
+        `BIRD detected our SIGSTOP after ${downs[0]!.wall - stoppedAt} ms (detection 300 ms)`,
+      );
+      let mark = a.events.length;
+      a.signal("SIGCONT");
+      await a.waitFor((e) => e.event === "state" && e.to === "Up", 15_000, mark);
+      await waitUntil("BIRD Up again", birdUp, 10_000);
+      await sleep(1000);
+
+      // 2. BIRD stops: we declare Down, diag 1.
+      const pid = await b.pid();
+      mark = a.events.length;
+      const birdStoppedAt = Date.now();
+      Deno.kill(pid, "SIGSTOP");
+      let down;
+      try {
+        down = await a.waitFor((e) => e.event === "state" && e.to === "Down", STOP_MS, mark);
+      } finally {
+        Deno.kill(pid, "SIGCONT");
+      }
+      assert.equal(down.diag, "control-detection-time-expired");
+      console.log(
+        `we detected BIRD's SIGSTOP after ${(down.wall as number) - birdStoppedAt} ms (${
+          Math.round(down.sinceLastRxMs as number)
+        } ms after its last packet)`,
+      );
+      await a.waitFor((e) => e.event === "state" && e.to === "Up", 15_000, mark);
+      await waitUntil("BIRD Up after SIGCONT", birdUp, 10_000);
+      const drops = (await a.stats()).drops as Record<string, number>;
+      assert.deepEqual(Object.keys(drops).filter((k) => k !== "stale-after-stall"), []);
+    } finally {
+      await agent?.stop();
+      await bird?.stop();
+      await lab.destroy();
+    }
+  },
+);
