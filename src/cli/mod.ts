@@ -23,13 +23,22 @@ Exit codes:
   1  the thing checked is bad (invalid config, failed probe, daemon error)
   2  usage error (unknown option, missing argument)`;
 
+/** Help is wrapped at a fixed width so it reads the same everywhere (and snapshots hold). */
+const HELP_WIDTH = 80;
+
 export function buildCli(ctx: CliContext, setExit: (code: number) => void): Command {
+  const output = {
+    writeOut: ctx.out,
+    writeErr: ctx.err,
+    getOutHelpWidth: () => HELP_WIDTH,
+    getErrHelpWidth: () => HELP_WIDTH,
+  };
   const program = new Command("anycast")
     .description("BGP anycast health-check daemon: announce prefixes while services are healthy")
     .version(versionString(), "-V, --version", "print the version (and git revision)")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
-    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
+    .configureOutput(output)
     .showHelpAfterError("(run with --help for usage)");
   for (
     const sub of [
@@ -42,7 +51,12 @@ export function buildCli(ctx: CliContext, setExit: (code: number) => void): Comm
     ]
   ) {
     // deno-lint-ignore no-explicit-any
-    program.addCommand((sub as any).addHelpText("after", EXIT_HELP).exitOverride());
+    const command = sub as any;
+    // addCommand() does not copy settings to subcommands: give each the same output and hints.
+    program.addCommand(
+      command.addHelpText("after", EXIT_HELP).exitOverride().configureOutput(output)
+        .showHelpAfterError("(run with --help for usage)"),
+    );
   }
   return program;
 }

@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../../src/cli/mod.ts";
-
-export function captureCli(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    ctx: {
-      out: (t: string) => void out.push(t),
-      err: (t: string) => void err.push(t),
-      env: (n: string) => env[n],
-      signal: new AbortController().signal,
-    },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
-}
+import { captureCli } from "./_capture.ts";
 
 Deno.test("anycast --help lists every subcommand and the exit codes", async () => {
   const io = captureCli();
