@@ -11,7 +11,9 @@
  *   passing check.
  * - `at_least_n_percentage`: down when the failed share is greater than `n`,
  *   a fraction between 0 and 1 (`n: 0.5` tolerates half failing). Up while
- *   failed/total <= n.
+ *   failed/total <= n. anycastd compares against the fraction even though
+ *   the name says percentage, so with `n: 50` it would never go down; we read
+ *   values above 1 as percent (50 = 0.5), which is what such a file means.
  *
  * Edge cases follow anycastd too: with no checks `all` is down, the others up.
  *
@@ -51,8 +53,14 @@ export function serviceDown(strategy: Strategy, outcomes: CheckOutcome[], n?: nu
     }
     case "at_least_n_percentage":
       // NaN (no checks) compares false: up, as in anycastd.
-      return failed / outcomes.length > (n ?? 0);
+      return failed / outcomes.length > toleratedShare(n);
   }
+}
+
+/** `strategy_options.n` as a share 0..1: anycastd's fraction, or percent when above 1. */
+export function toleratedShare(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n) || n < 0) return 0;
+  return n > 1 ? n / 100 : n;
 }
 
 /** One line explaining the verdict, for logs and `anycast check`. */

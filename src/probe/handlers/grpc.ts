@@ -102,7 +102,16 @@ export async function runGrpc(
     if (code === 4 || signal.aborted) {
       return done(false, `gRPC health of ${label}: no answer after {ms}`);
     }
-    if (code === 14) return done(false, `gRPC ${target} unavailable: ${details} after {ms}`);
+    if (code === 14) {
+      if (/ECONNREFUSED/.test(details)) {
+        return done(false, `connection refused by ${target} after {ms}`);
+      }
+      const short = details.replace(/\s*Resolution note:.*$/, "").replace(
+        /^No connection established\. Last error: /,
+        "",
+      );
+      return done(false, `gRPC ${target} unavailable: ${short} after {ms}`);
+    }
     return done(false, `gRPC health of ${label} failed: ${details} after {ms}`);
   } finally {
     client.close();

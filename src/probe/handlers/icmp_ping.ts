@@ -44,6 +44,10 @@ async function resolveHost(host: string): Promise<{ address: string; family: 4 |
   const literal = host.replace(/^\[(.*)\]$/, "$1");
   const kind = isIP(literal);
   if (kind === 4 || kind === 6) return { address: literal, family: kind };
+  // Something that looks like an address literal but is not one is a typo, not a name.
+  if (literal.includes(":") || /^[\d.]+$/.test(literal)) {
+    throw new TypeError(`"${host}" is not a valid IP address`);
+  }
   const v4 = await Deno.resolveDns(literal, "A").catch(() => [] as string[]);
   if (v4[0] !== undefined) return { address: v4[0], family: 4 };
   const v6 = await Deno.resolveDns(literal, "AAAA").catch(() => [] as string[]);

@@ -61,6 +61,12 @@ Deno.test("serviceDown() at_least_n_percentage: down when the failed share excee
   assert.equal(serviceDown("at_least_n_percentage", [], 0.5), false);
 });
 
+Deno.test("serviceDown() at_least_n_percentage reads n above 1 as percent", () => {
+  assert.equal(serviceDown("at_least_n_percentage", checks([false, false, true, true]), 50), false);
+  assert.equal(serviceDown("at_least_n_percentage", checks([false, false, false, true]), 50), true);
+  assert.equal(serviceDown("at_least_n_percentage", checks([false, true, true, true]), 20), true);
+});
+
 Deno.test("serviceUp() is the negation of anycastd's serviceDown()", () => {
   assert.equal(serviceUp("at_least_one", checks([true, false])), false);
   assert.equal(serviceUp("all", checks([true, false])), true);
