@@ -25,6 +25,8 @@ interface AgentSession {
 interface AgentConfig {
   listen: string;
   sessions: AgentSession[];
+  /** Simulated probe load: this many TCP-connect probes per second on loopback (benchmark). */
+  probeLoad?: number;
 }
 
 const config = JSON.parse(Deno.args[0] ?? "{}") as AgentConfig;
@@ -61,12 +63,36 @@ for (const s of config.sessions) {
     multihop: s.multihop ?? false,
   });
 }
+const probeTimers: ReturnType<typeof setInterval>[] = [];
+let probeListener: Deno.TcpListener | undefined;
+if (config.probeLoad) {
+  // Each probe connects to a loopback listener once a second, like a TCP health check.
+  probeListener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probeListener.addr.port;
+  (async () => {
+    for await (const conn of probeListener!) conn.close();
+  })().catch(() => {});
+  let probesOk = 0;
+  for (let i = 0; i < config.probeLoad; i++) {
+    const probe = async () => {
+      try {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conn.close();
+        probesOk++;
+      } catch { /* counted as not ok */ }
+    };
+    setTimeout(() => probeTimers.push(setInterval(probe, 1000)), Math.random() * 1000);
+  }
+  setInterval(() => print({ event: "probes", ok: probesOk }), 10_000);
+}
 print({ event: "ready", pid: Deno.pid, sessions: config.sessions.length });
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  for (const t of probeTimers) clearInterval(t);
+  probeListener?.close();
   await manager.close();
   Deno.exit(0);
 }

@@ -130,7 +130,7 @@ export class Agent {
 
   static async start(
     ns: string,
-    config: { listen: string; sessions: AgentSessionConfig[] },
+    config: { listen: string; sessions: AgentSessionConfig[]; probeLoad?: number },
   ): Promise<Agent> {
     const child = new Deno.Command("ip", {
       args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", AGENT, JSON.stringify(config)],
