@@ -26,7 +26,6 @@ function prefixArg(prefix: string | undefined, action: string): string {
 export function announceCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("announce")
     .description("announce, withdraw, drain or put into maintenance prefixes of the running daemon")
-    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .argument("[prefix]", "prefix in CIDR form (a bare address means /32 or /128)")
     .option("--next-hop <address>", "next hop of an announced prefix (default the session address)")
     .option(

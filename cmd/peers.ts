@@ -12,7 +12,6 @@ import { formatPeers, formatRoutes } from "../src/control/format.ts";
 export function peersCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("peers")
     .description("show the BGP sessions of the running daemon, or one peer's routes")
-    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .argument("[peer]", "peer name or address (show only this peer)")
     .option("--routes", "show the routes sent to PEER")
     .option("--received", "with --routes: the routes received from PEER")

@@ -8,3 +8,4 @@ export * from "./policy.ts";
 export * from "./engine.ts";
 export * from "./reconciler.ts";
 export * from "./maintenance.ts";
+export * from "./probe_events.ts";

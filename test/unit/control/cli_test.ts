@@ -162,3 +162,30 @@ Deno.test("formatAge() prints hh:mm:ss and days", () => {
   assert.equal(formatAge(2 * 86400 + 5), "2d 00:00:05");
   assert.equal(formatAge(undefined), "never");
 });
+
+Deno.test("anycast peers --config takes the socket from api.socket", async () => {
+  await withServer(async (socket) => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const config = `${dir}/config.yaml`;
+      await Deno.writeTextFile(
+        config,
+        [
+          "speaker: { asn: 64600, routerId: 192.0.2.10 }",
+          "neighbors: [{ address: 192.0.2.254, asn: 64599 }]",
+          "prefixes: [{ ipAddress: 198.51.100.1/32 }]",
+          `api: { socket: "${socket}" }`,
+          "",
+        ].join("\n"),
+      );
+      const io = capture();
+      assert.equal(await runCli(["peers", "--json", "--config", config], io.ctx), 0, io.stderr());
+      assert.equal(JSON.parse(io.stdout()).length, 2);
+      const bad = capture();
+      assert.equal(await runCli(["peers", "--config", `${dir}/missing.yaml`], bad.ctx), 2);
+      assert.match(bad.stderr(), /cannot use --config .*missing\.yaml/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { readinessFromEvent } from "../../../src/health/probe_events.ts";
+import type { HealthEvent } from "../../../src/probe/prefix_health.ts";
+
+Deno.test("readinessFromEvent() maps PrefixHealth events to readiness", () => {
+  const events: [HealthEvent, string | undefined][] = [
+    [{ kind: "ready-changed", ready: true }, "ready"],
+    [{ kind: "ready-changed", ready: false }, "not-ready"],
+    [
+      {
+        kind: "probe-transition",
+        probe: "readiness",
+        transition: { from: "unknown", to: "down" },
+        reason: "HTTP 503",
+      },
+      "not-ready",
+    ],
+    [
+      {
+        kind: "probe-transition",
+        probe: "liveness",
+        transition: { from: "unknown", to: "down" },
+        reason: "x",
+      },
+      undefined,
+    ],
+    [{ kind: "startup-failed", reason: "timeout" }, "not-ready"],
+    [{ kind: "startup-succeeded" }, undefined],
+    [{ kind: "liveness-failed", reason: "x" }, undefined],
+  ];
+  for (const [event, want] of events) assert.equal(readinessFromEvent(event), want, event.kind);
+});
