@@ -13,8 +13,8 @@ import {
   type BfdStateName,
   decodeControlPacket,
 } from "./packet.ts";
+import { type BfdAuthConfig, BfdKeyedAuthenticator } from "./auth.ts";
 import {
-  type BfdAuthenticator,
   BfdSession,
   type BfdSessionInfo,
   type BfdStateChange,
@@ -36,7 +36,8 @@ export interface BfdPeerConfig {
   multiplier: number;
   /** Wait for the peer's first packet (RFC 5880 §6.1). Default false. */
   passive?: boolean;
-  auth?: BfdAuthenticator;
+  /** RFC 5880 §6.7 authentication; undefined = none. */
+  auth?: BfdAuthConfig;
 }
 
 export interface BfdManagerOptions {
@@ -114,7 +115,9 @@ export class BfdManager {
         metrics: this.#metrics,
         onStateChange: (change: BfdStateChange) => this.#emit(change),
       };
-      session = new BfdSession(config.auth ? { ...options, auth: config.auth } : options);
+      session = new BfdSession(
+        config.auth ? { ...options, auth: new BfdKeyedAuthenticator(config.auth) } : options,
+      );
     } catch (e) {
       await sender.close();
       throw e;

@@ -6,6 +6,12 @@
  */
 export * from "./packet.ts";
 export {
+  type BfdAuthConfig,
+  type BfdAuthMode,
+  type BfdAuthState,
+  BfdKeyedAuthenticator,
+} from "./auth.ts";
+export {
   applyEvent,
   type BfdAction,
   type BfdEvent,

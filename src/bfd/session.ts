@@ -46,6 +46,8 @@ export const noopMetrics: MetricsReporter = {
 export interface BfdAuthenticator {
   sign(packet: BfdControlPacket): BfdControlPacket;
   verify(packet: BfdControlPacket, bytes?: Uint8Array): boolean;
+  /** The Detection Time expired (RFC 5880 §6.8.1: forget the peer's sequence number). */
+  sessionTimedOut?(): void;
 }
 
 export interface BfdStateChange {
@@ -483,6 +485,7 @@ export class BfdSession {
 
   #detectionExpired(): void {
     this.#cancelDetect();
+    this.#auth?.sessionTimedOut?.();
     this.#fsm("DetectionTimeExpired");
   }
 
