@@ -10,3 +10,4 @@ export * from "./server.ts";
 export * from "./client.ts";
 export * from "./prefix_control.ts";
 export * from "./format.ts";
+export * from "./backend.ts";

@@ -1,0 +1,60 @@
+/**
+ * Helpers for the daemon's `ControlBackend`: join the prefix half
+ * (`PrefixControl`) with the daemon's status/peers/routes, and turn a BGP
+ * session status into the API's `PeerInfo`.
+ *
+ * @module
+ */
+import type { PrefixBackend } from "./prefix_control.ts";
+import type { ControlBackend, PeerInfo } from "./types.ts";
+
+export type SessionBackend = Pick<ControlBackend, "status" | "peers" | "routes">;
+
+/**
+ * One backend from the two halves. Methods are bound here because a class
+ * instance's methods are not own properties: `{...prefixControl}` would lose them.
+ */
+export function combineBackend(prefixes: PrefixBackend, sessions: SessionBackend): ControlBackend {
+  return {
+    status: () => sessions.status(),
+    peers: () => sessions.peers(),
+    routes: (peer, direction) => sessions.routes(peer, direction),
+    prefixes: () => prefixes.prefixes(),
+    announce: (request) => prefixes.announce(request),
+    withdraw: (prefix) => prefixes.withdraw(prefix),
+    drain: (target) => prefixes.drain(target),
+    undrain: (target) => prefixes.undrain(target),
+    maintenance: (prefix, on) => prefixes.maintenance(prefix, on),
+  };
+}
+
+/** The fields of the speaker's per-session status (`BgpSpeaker.peers()`) that the API shows. */
+export interface SessionStatusShape {
+  name: string;
+  address: string;
+  asn: number;
+  description?: string;
+  state: string;
+  /** Milliseconds since Established; undefined while not Established. */
+  uptimeMs?: number;
+  prefixesSent: number;
+  prefixesReceived: number;
+  lastError?: string;
+}
+
+/** `PeerInfo` for `GET /v1/peers`; `bfd` is the BFD session state, undefined when BFD is off. */
+export function peerInfoOf(session: SessionStatusShape, bfd?: string): PeerInfo {
+  const info: PeerInfo = {
+    name: session.name,
+    address: session.address,
+    asn: session.asn,
+    state: session.state,
+    prefixesSent: session.prefixesSent,
+    prefixesReceived: session.prefixesReceived,
+  };
+  if (session.uptimeMs !== undefined) info.uptimeSeconds = Math.floor(session.uptimeMs / 1000);
+  if (bfd !== undefined) info.bfd = bfd;
+  if (session.lastError !== undefined) info.lastError = session.lastError;
+  if (session.description !== undefined) info.description = session.description;
+  return info;
+}
