@@ -7,10 +7,7 @@
 import { z } from "zod";
 import { nativeSchema } from "./native_schema.ts";
 
-/** Where the published schema lives (used in examples' yaml-language-server comment). */
-export const SCHEMA_ID = "https://raw.githubusercontent.com/anycast/anycast/main/docs/schema.json";
-
 export function nativeJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(nativeSchema, { target: "draft-2020-12", unrepresentable: "any" });
-  return { ...schema, $id: SCHEMA_ID, title: "anycast configuration" };
+  return { ...schema, title: "anycast configuration" };
 }

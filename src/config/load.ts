@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import type { AnycastConfig, Dialect } from "./model.ts";
 import { type ConfigError, issuesToErrors, Locator } from "./errors.ts";
@@ -67,7 +67,31 @@ export function parseConfig(text: string, file: string): LoadResult {
       )],
     };
   }
-  const data = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  // A mapping or list used as a key has no JS object form; say so instead of
+  // letting the YAML library stringify it (with a warning on stderr).
+  const complexKeys: ConfigError[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      const plain = key === null ||
+        (isScalar(key) && (key.value === null || typeof key.value !== "object"));
+      if (!plain) {
+        const offset = (key as { range?: [number, number, number] }).range?.[0] ?? 0;
+        complexKeys.push(
+          at.error(offset, [], "expected a plain key, got a mapping, list or binary value"),
+        );
+      }
+    },
+  });
+  if (complexKeys.length > 0) return { ok: false, errors: sortErrors(complexKeys) };
+  let data: Record<string, unknown>;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  } catch (e) {
+    // e.g. "Excessive alias count" (a billion-laughs document).
+    const reason = e instanceof Error ? e.message : String(e);
+    return { ok: false, errors: [at.error(0, [], `Cannot parse YAML: ${reason}`)] };
+  }
   const dialect = detectDialect(Object.keys(data));
   const schema: z.ZodType = dialect === "native" ? nativeSchema : anycastdSchema;
   const result = schema.safeParse(data, { reportInput: true });

@@ -50,6 +50,11 @@ const cases: Case[] = [
     errors: ["config.yaml:1:1: expected a mapping of settings at the top level"],
   },
   {
+    name: "a list used as a key",
+    yaml: "speaker:\n  ? [a]\n  : 1\n",
+    errors: ["config.yaml:2:5: expected a plain key, got a mapping, list or binary value"],
+  },
+  {
     name: "missing speaker",
     yaml: "neighbors: []\n",
     errors: ["config.yaml:1:1: speaker: required key is missing"],
