@@ -72,3 +72,65 @@ await bfdInteropTest(
     }
   },
 );
+
+await bfdInteropTest(
+  "BFD interop with BIRD 2 using Meticulous Keyed SHA1 authentication (RFC 5880 §6.7.4)",
+  ["bird", "birdc"],
+  async () => {
+    const ours = "10.255.0.9", bird = "10.255.0.10";
+    const lab = await NetnsPair.create("auth", [`${ours}/30`], [`${bird}/30`]);
+    let peer: BirdBfd | undefined;
+    let agent: Agent | undefined;
+    try {
+      peer = await BirdBfd.start(
+        lab.nsB,
+        bird,
+        lab.ifB,
+        TIMERS,
+        [{ peer: ours, local: bird }],
+        `authentication meticulous keyed sha1; password "acst-bfd-key" { id 3; };`,
+      );
+      agent = await Agent.start(lab.nsA, {
+        listen: ours,
+        sessions: [{
+          peer: bird,
+          local: ours,
+          ...TIMERS,
+          auth: { mode: "meticulous-keyed-sha1", keyId: 3, secret: "acst-bfd-key" },
+        }],
+      });
+      const p = peer;
+      await agent.waitFor((e) => e.event === "state" && e.to === "Up", 15_000);
+      await waitUntil(
+        "BIRD Up",
+        async () => ((await p.sessions())[ours] === "Up" ? true : undefined),
+        10_000,
+      );
+      await sleep(1000);
+      const stats = await agent.stats();
+      assert.deepEqual(stats.drops, {});
+      assert.equal((stats.sessions as { state: string }[])[0]!.state, "Up");
+
+      // The same with a wrong secret: every BIRD packet is dropped as auth-mismatch, never Up.
+      await agent.stop();
+      agent = await Agent.start(lab.nsA, {
+        listen: ours,
+        sessions: [{
+          peer: bird,
+          local: ours,
+          ...TIMERS,
+          auth: { mode: "meticulous-keyed-sha1", keyId: 3, secret: "wrong-key" },
+        }],
+      });
+      await sleep(3000);
+      const wrong = await agent.stats();
+      assert.equal((wrong.sessions as { state: string }[])[0]!.state, "Down");
+      assert.ok(((wrong.drops as Record<string, number>)["auth-mismatch"] ?? 0) > 0);
+      assert.notEqual((await p.sessions())[ours], "Up");
+    } finally {
+      await agent?.stop();
+      await peer?.stop();
+      await lab.destroy();
+    }
+  },
+);

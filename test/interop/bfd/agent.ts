@@ -10,7 +10,7 @@
  * "sinceLastRxMs"}, {"event":"stats",...} (on "stats" read from stdin).
  * Stdin commands: "stats", "adminDown PEER", "adminUp PEER", "quit".
  */
-import { BfdManager, UdpTransport } from "../../../src/bfd/mod.ts";
+import { type BfdAuthConfig, BfdManager, UdpTransport } from "../../../src/bfd/mod.ts";
 
 interface AgentSession {
   peer: string;
@@ -20,6 +20,7 @@ interface AgentSession {
   multiplier: number;
   passive?: boolean;
   multihop?: boolean;
+  auth?: BfdAuthConfig;
 }
 
 interface AgentConfig {
@@ -61,6 +62,7 @@ for (const s of config.sessions) {
     multiplier: s.multiplier,
     passive: s.passive ?? false,
     multihop: s.multihop ?? false,
+    ...(s.auth ? { auth: s.auth } : {}),
   });
 }
 const probeTimers: ReturnType<typeof setInterval>[] = [];

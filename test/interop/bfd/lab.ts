@@ -112,6 +112,7 @@ export interface AgentSessionConfig {
   rxMs: number;
   multiplier: number;
   passive?: boolean;
+  auth?: { mode: string; keyId: number; secret: string };
 }
 
 /** Our BFD (agent.ts) running in a namespace, its JSON lines collected. */
@@ -373,6 +374,8 @@ export class BirdBfd {
     iface: string,
     timers: { txMs: number; rxMs: number; multiplier: number },
     neighbors: { peer: string; local: string }[],
+    /** e.g. `authentication meticulous keyed sha1; password "x" { id 3; };` */
+    interfaceExtra = "",
   ): Promise<BirdBfd> {
     const dir = await Deno.makeTempDir({ prefix: "acst-bfd-bird-" });
     const bird = new BirdBfd(dir);
@@ -383,7 +386,7 @@ export class BirdBfd {
       "protocol device { }",
       "protocol bfd acstbfd {",
       "  debug { states, events };",
-      `  interface "${iface}" { min rx interval ${timers.rxMs} ms; min tx interval ${timers.txMs} ms; multiplier ${timers.multiplier}; };`,
+      `  interface "${iface}" { min rx interval ${timers.rxMs} ms; min tx interval ${timers.txMs} ms; multiplier ${timers.multiplier}; ${interfaceExtra} };`,
       ...neighbors.map((n) => `  neighbor ${n.peer} dev "${iface}" local ${n.local};`),
       "}",
       "",
