@@ -11,7 +11,7 @@ export interface ProbeEventShape {
   kind: string;
   ready?: boolean;
   probe?: string;
-  transition?: { to: string };
+  transition?: { from?: string; to: string };
 }
 
 /**

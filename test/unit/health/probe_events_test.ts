@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { readinessFromEvent } from "../../../src/health/probe_events.ts";
-import type { HealthEvent } from "../../../src/probe/prefix_health.ts";
+// Events as src/probe PrefixHealth emits them (not imported: health reads them by shape).
+import { type ProbeEventShape, readinessFromEvent } from "../../../src/health/probe_events.ts";
 
 Deno.test("readinessFromEvent() maps PrefixHealth events to readiness", () => {
-  const events: [HealthEvent, string | undefined][] = [
+  const events: [ProbeEventShape & { reason?: string }, string | undefined][] = [
     [{ kind: "ready-changed", ready: true }, "ready"],
     [{ kind: "ready-changed", ready: false }, "not-ready"],
     [
