@@ -193,3 +193,18 @@ Deno.test("RouteReconciler model check: after quiescence the sink holds exactly 
     { numRuns: 200 },
   );
 });
+
+Deno.test("RouteReconciler.retryNow() skips the backoff wait", async () => {
+  const clock = new FakeClock();
+  const sink = new FakeSink(clock);
+  sink.failures = ["reject"];
+  const rec = new RouteReconciler(sink, { clock });
+  rec.setDesired("192.0.2.1/32", route("192.0.2.1/32"));
+  await flush();
+  assert.equal(rec.converged, false);
+  rec.retryNow();
+  await rec.settled();
+  assert.equal(clock.now(), 0);
+  assert.equal(clock.pending, 0);
+  assert.ok(sink.rib.has("192.0.2.1/32"));
+});
