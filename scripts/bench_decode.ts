@@ -28,6 +28,7 @@ for (let i = 0; i < routes; i++) {
   const a = 10 + (i >>> 24), v = i & 0xffffff;
   prefixes[i] = `${a}.${v >>> 16}.${(v >>> 8) & 255}.${v & 255}/32`;
 }
+const encodeStart = performance.now();
 const frames = encodeUpdates({
   family: "ipv4-unicast",
   prefixes,
@@ -40,11 +41,17 @@ const frames = encodeUpdates({
   },
   nextHop: "192.0.2.1",
 }, ctx);
+const encodeSeconds = (performance.now() - encodeStart) / 1000;
 const bytes = frames.reduce((n, f) => n + f.length, 0);
 console.log(
   `bench_decode: ${routes} IPv4 /32 routes in ${frames.length} UPDATEs (${
     (bytes / 1e6).toFixed(1)
   } MB)`,
+);
+console.log(
+  `  packing + encoding: ${encodeSeconds.toFixed(3)} s, ${
+    Math.round(routes / encodeSeconds).toLocaleString("en")
+  } routes/s`,
 );
 
 let best = 0;

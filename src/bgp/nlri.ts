@@ -74,21 +74,85 @@ export function formatIpv6(b: Uint8Array, at = 0): string {
  * cleared. TypeError on bad text or the wrong family.
  */
 export function parsePrefix(text: string, family: Family): WirePrefix {
+  if (family === "ipv4-unicast") {
+    const length = parseIpv4PrefixFast(text);
+    return { length, bytes: scratch.slice(0, (length + 7) >> 3) };
+  }
   const slash = text.indexOf("/");
   if (slash < 0) throw new TypeError(`Cannot parse prefix: "${text}" has no length`);
   const lenText = text.slice(slash + 1);
   const length = Number(lenText);
-  const max = family === "ipv4-unicast" ? 32 : 128;
+  const max = 128;
   if (!/^\d{1,3}$/.test(lenText) || length > max) {
     throw new TypeError(`Cannot parse prefix: "${text}" has a bad length for ${family}`);
   }
-  const addr = family === "ipv4-unicast"
-    ? parseIpv4(text.slice(0, slash))
-    : parseIpv6(text.slice(0, slash));
+  const addr = parseIpv6(text.slice(0, slash));
   const n = (length + 7) >> 3;
   const bytes = addr.slice(0, n);
   if (length & 7) bytes[n - 1]! &= (0xff00 >> (length & 7)) & 0xff;
   return { length, bytes };
+}
+
+const scratch = new Uint8Array(4);
+
+/**
+ * Hot path for encoding: parses "a.b.c.d/len" into `scratch` (host bits
+ * cleared) without regular expressions or allocation; returns the length.
+ */
+function parseIpv4PrefixFast(text: string): number {
+  const n = text.length;
+  let octet = 0, digits = 0, index = 0, i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + c - 48;
+      if (++digits > 3 || octet > 255) break;
+    } else if (c === 46 && index < 3 && digits > 0) {
+      scratch[index++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (c === 47 && index === 3 && digits > 0) {
+      scratch[3] = octet;
+      break;
+    } else {
+      break;
+    }
+  }
+  let length = 0, lengthDigits = 0;
+  if (i < n && text.charCodeAt(i) === 47 && index === 3) {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57 || ++lengthDigits > 2) break;
+      length = length * 10 + c - 48;
+    }
+  }
+  if (i !== n || lengthDigits === 0 || length > 32) {
+    throw new TypeError(`Cannot parse prefix: "${text}" is not an IPv4 prefix`);
+  }
+  const bytes = (length + 7) >> 3;
+  for (let k = bytes; k < 4; k++) scratch[k] = 0;
+  if (length & 7) scratch[bytes - 1]! &= (0xff00 >> (length & 7)) & 0xff;
+  return length;
+}
+
+/** Writes the prefix text `text` of `family` in wire form; TypeError on bad text. */
+export function writePrefixText(w: ByteWriter, text: string, family: Family): void {
+  if (family !== "ipv4-unicast") {
+    writePrefix(w, parsePrefix(text, family));
+    return;
+  }
+  const length = parseIpv4PrefixFast(text);
+  w.u8(length);
+  const bytes = (length + 7) >> 3;
+  for (let k = 0; k < bytes; k++) w.u8(scratch[k]!);
+}
+
+/** Wire size of the prefix text `text` (length byte included); TypeError on bad text. */
+export function prefixTextWireSize(text: string, family: Family): number {
+  const length = family === "ipv4-unicast"
+    ? parseIpv4PrefixFast(text)
+    : parsePrefix(text, family).length;
+  return 1 + ((length + 7) >> 3);
 }
 
 /** Bytes a prefix of `length` bits takes on the wire (length byte included). */

@@ -34,8 +34,7 @@ import {
   formatIpv6,
   parseIpv4,
   parseIpv6,
-  parsePrefix,
-  writePrefix,
+  writePrefixText,
 } from "../nlri.ts";
 import { type AttributeSpec, MalformedAttribute, u16 } from "./_spec.ts";
 
@@ -60,7 +59,7 @@ export const MP_REACH_NLRI: AttributeSpec = {
     }
     w.fillU8(nhLen);
     w.u8(0);
-    for (const p of mp.nlri) writePrefix(w, parsePrefix(p, mp.family));
+    for (const p of mp.nlri) writePrefixText(w, p, mp.family);
     return w.finish();
   },
   decode(value, st) {

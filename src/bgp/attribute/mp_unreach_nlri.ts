@@ -18,7 +18,7 @@
  */
 import { ByteWriter } from "../_bytes.ts";
 import { AttributeCode, AttributeFlag, UpdateSubcode } from "../message/types.ts";
-import { afiSafiOf, decodePrefixes, familyOf, parsePrefix, writePrefix } from "../nlri.ts";
+import { afiSafiOf, decodePrefixes, familyOf, writePrefixText } from "../nlri.ts";
 import { type AttributeSpec, MalformedAttribute, u16 } from "./_spec.ts";
 
 export const MP_UNREACH_NLRI: AttributeSpec = {
@@ -33,7 +33,7 @@ export const MP_UNREACH_NLRI: AttributeSpec = {
     const { afi, safi } = afiSafiOf(mp.family);
     const w = new ByteWriter(8 + mp.withdrawn.length * 9);
     w.u16(afi).u8(safi);
-    for (const p of mp.withdrawn) writePrefix(w, parsePrefix(p, mp.family));
+    for (const p of mp.withdrawn) writePrefixText(w, p, mp.family);
     return w.finish();
   },
   decode(value, st) {

@@ -9,7 +9,7 @@
  * @module
  */
 import { attributeSize, encodedAttributes } from "../attribute/mod.ts";
-import { parsePrefix, prefixWireSize } from "../nlri.ts";
+import { prefixTextWireSize } from "../nlri.ts";
 import { encodeUpdate, maxUpdateLength } from "./update.ts";
 import type { CodecContext, Family, PathAttributes, UpdateMessage } from "./types.ts";
 
@@ -40,7 +40,7 @@ function split(prefixes: string[], family: Family, fits: (bytes: number) => bool
   let run: string[] = [];
   let bytes = 0;
   for (const p of prefixes) {
-    const size = prefixWireSize(parsePrefix(p, family).length);
+    const size = prefixTextWireSize(p, family);
     if (!fits(bytes + size)) {
       if (run.length === 0) {
         throw new RangeError("Cannot pack UPDATE: attributes leave no room for NLRI");

@@ -21,7 +21,7 @@
 import type { AttributeDecodeState } from "../attribute/_spec.ts";
 import { mergeAs4Path } from "../attribute/as_path.ts";
 import { decodeAttributes, encodeAttributes } from "../attribute/mod.ts";
-import { decodeIpv4Prefixes, parsePrefix, writePrefix } from "../nlri.ts";
+import { decodeIpv4Prefixes, writePrefixText } from "../nlri.ts";
 import { finishMessage, startMessage } from "./header.ts";
 import {
   AS_TRANS,
@@ -47,12 +47,12 @@ export function maxUpdateLength(ctx: CodecContext): number {
 export function encodeUpdate(msg: UpdateMessage, ctx: CodecContext): Uint8Array {
   const w = startMessage(MessageTypeCode.update, 256 + msg.nlri.length * 5);
   const withdrawnAt = w.placeholderU16();
-  for (const p of msg.withdrawn) writePrefix(w, parsePrefix(p, "ipv4-unicast"));
+  for (const p of msg.withdrawn) writePrefixText(w, p, "ipv4-unicast");
   w.fillU16(withdrawnAt);
   const attrsAt = w.placeholderU16();
   encodeAttributes(w, msg.attributes, ctx);
   w.fillU16(attrsAt);
-  for (const p of msg.nlri) writePrefix(w, parsePrefix(p, "ipv4-unicast"));
+  for (const p of msg.nlri) writePrefixText(w, p, "ipv4-unicast");
   return finishMessage(w, maxUpdateLength(ctx));
 }
 
