@@ -27,6 +27,11 @@ export function guard<T>(
   };
 }
 
+/** A mapping that rejects unknown keys (each reported with a did-you-mean hint). */
+export function mapping<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape, { error: "expected a mapping" });
+}
+
 export const str = () => z.string({ error: "expected a string" });
 export const nonEmpty = () =>
   z.string({ error: "expected a non-empty string" }).min(1, "expected a non-empty string");

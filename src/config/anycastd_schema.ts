@@ -17,6 +17,7 @@ import {
   ipAddress,
   ipv4,
   list,
+  mapping,
   nonEmpty,
   oneOf,
   port,
@@ -34,17 +35,17 @@ const retry = {
 };
 
 export const ANYCASTD_CHECK_SPECS = {
-  dns_lookup: z.strictObject({ query: nonEmpty(), resolver: hostPort(), ...retry }),
-  http_2xx: z.strictObject({
+  dns_lookup: mapping({ query: nonEmpty(), resolver: hostPort(), ...retry }),
+  http_2xx: mapping({
     url: z.url({ error: "expected an http or https URL", protocol: /^https?$/ }),
     method: nonEmpty().optional(),
     headers: record(str()).optional(),
     payload: str().optional(),
     ...retry,
   }),
-  tls_certificate: z.strictObject({
-    local: z.strictObject({ path: nonEmpty() }).optional(),
-    remote: z.strictObject({
+  tls_certificate: mapping({
+    local: mapping({ path: nonEmpty() }).optional(),
+    remote: mapping({
       host: nonEmpty(),
       port: port(),
       server_name: nonEmpty().optional(),
@@ -66,7 +67,7 @@ export const ANYCASTD_CHECK_SPECS = {
       });
     }
   })),
-  assigned_address: z.strictObject({
+  assigned_address: mapping({
     interface: nonEmpty().optional(),
     ipv4: ipAddress().optional(),
     ipv6: ipAddress().optional(),
@@ -80,18 +81,18 @@ export const ANYCASTD_CHECK_SPECS = {
       });
     }
   })),
-  icmp_ping: z.strictObject({
-    static: z.strictObject({ host: nonEmpty() }),
+  icmp_ping: mapping({
+    static: mapping({ host: nonEmpty() }),
     ...retry,
   }),
-  tftp_rrq: z.strictObject({
+  tftp_rrq: mapping({
     url: z.string({ error: 'expected a URL "tftp://host[:port]/file"' }).regex(
       /^tftp:\/\/[^/]+\/.+$/,
       'expected a URL "tftp://host[:port]/file"',
     ),
     ...retry,
   }),
-  ntpq: z.strictObject({
+  ntpq: mapping({
     server: nonEmpty(),
     src_addr: ipAddress().optional(),
     offset_threshold: goDuration(),
@@ -105,7 +106,7 @@ export const ANYCASTD_CHECK_KINDS = Object.keys(ANYCASTD_CHECK_SPECS) as [
   ...AnycastdCheckKind[],
 ];
 
-const check = z.strictObject({
+const check = mapping({
   kind: oneOf(ANYCASTD_CHECK_KINDS),
   spec: z.unknown(),
   group: nonEmpty().optional(),
@@ -132,11 +133,11 @@ const check = z.strictObject({
   }
 }));
 
-const service = z.strictObject({
+const service = mapping({
   name: nonEmpty(),
   check_interval: goDuration().optional(),
   strategy: oneOf(["at_least_one", "all", "all_in_group", "at_least_n_percentage"]).optional(),
-  strategy_options: z.strictObject({ n: intRange(0, 100) }).optional(),
+  strategy_options: mapping({ n: intRange(0, 100) }).optional(),
   checks: list(check).min(1, "expected at least one check"),
 }).superRefine(guard((v, ctx) => {
   if (v.strategy === "at_least_n_percentage" && v.strategy_options === undefined) {
@@ -149,7 +150,7 @@ const service = z.strictObject({
   }
 }));
 
-const peer = z.strictObject({
+const peer = mapping({
   name: nonEmpty(),
   remote_address: ipAddress(),
   remote_asn: asn(),
@@ -157,8 +158,8 @@ const peer = z.strictObject({
   multihop_ttl: intRange(1, 255).optional(),
 });
 
-export const anycastdSchema = z.strictObject({
-  announcer: z.strictObject({
+export const anycastdSchema = mapping({
+  announcer: mapping({
     router_id: ipv4(),
     local_address: ipAddress(),
     local_asn: asn(),
@@ -212,7 +213,7 @@ export const anycastdSchema = z.strictObject({
       }
     });
   })),
-  metrics: z.strictObject({ enabled: bool().optional(), address: hostPort().optional() })
+  metrics: mapping({ enabled: bool().optional(), address: hostPort().optional() })
     .optional(),
 });
 

@@ -23,6 +23,7 @@ import {
   ipv4,
   largeCommunity,
   list,
+  mapping,
   nonEmpty,
   oneOf,
   port,
@@ -49,7 +50,7 @@ export const PROBE_HANDLER_KEYS = [
   "ntpq",
 ] as const;
 
-const logging = z.strictObject({
+const logging = mapping({
   driver: oneOf(["stderr", "file", "syslog", "journald", "none", "windows"]).optional()
     .describe("Where logs go (default stderr); windows is Periphery's and not supported here"),
   format: oneOf(["text", "json"]).optional().describe("Log line format (default text)"),
@@ -97,7 +98,7 @@ const logging = z.strictObject({
   }
 }));
 
-const speaker = z.strictObject({
+const speaker = mapping({
   asn: asn().describe("Local AS number"),
   routerId: ipv4().describe("BGP Identifier, dotted-quad IPv4"),
   gracefulRestartEnabled: bool().optional().describe("Advertise RFC 4724 graceful restart"),
@@ -109,7 +110,7 @@ const speaker = z.strictObject({
   ),
 });
 
-const api = z.strictObject({
+const api = mapping({
   socket: nonEmpty().optional().describe(
     "Control API unix socket (default /run/anycast/anycast.sock)",
   ),
@@ -132,14 +133,14 @@ const bfdTimers = {
   holdBgpUntilUp: bool().optional().describe("Keep BGP down until BFD is Up (default true)"),
 };
 
-const bfd = z.strictObject({
+const bfd = mapping({
   enabled: bool().optional().describe("Run BFD with every neighbor that does not say bfd: false"),
   listenAddress: ipAddress().optional().describe("Address BFD listens on (default 0.0.0.0)"),
   listenPort: port().optional().describe("UDP port (default 3784)"),
   ...bfdTimers,
 });
 
-const neighborBfd = z.union([bool(), z.strictObject(bfdTimers)], {
+const neighborBfd = z.union([bool(), mapping(bfdTimers)], {
   error: "expected true, false or a mapping of BFD settings",
 });
 
@@ -148,7 +149,7 @@ const families = list(oneOf(["ipv4-unicast", "ipv6-unicast"])).min(
   "expected at least one family",
 );
 
-const neighbor = z.strictObject({
+const neighbor = mapping({
   address: ipAddress().describe("Peer address"),
   asn: asn().describe("Peer AS number"),
   name: nonEmpty().optional().describe("Display name (default the address)"),
@@ -220,9 +221,9 @@ const attributeFields = {
   asPathPrepend: intRange(0, 32).optional().describe("Extra copies of the AS prepended"),
 };
 
-const stateAttributes = z.strictObject(attributeFields);
+const stateAttributes = mapping(attributeFields);
 
-const headerList = list(z.strictObject({ name: nonEmpty(), value: str() }));
+const headerList = list(mapping({ name: nonEmpty(), value: str() }));
 
 const STATUS_MESSAGE = 'expected a status code 100-599 or a range "200-299"';
 const statusEntry = z.union([
@@ -230,7 +231,7 @@ const statusEntry = z.union([
   z.string({ error: STATUS_MESSAGE }).regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/, STATUS_MESSAGE),
 ], { error: STATUS_MESSAGE });
 
-const http = z.strictObject({
+const http = mapping({
   host: nonEmpty().optional().describe("Default 127.0.0.1"),
   port: port(),
   path: str().optional().describe("Default /"),
@@ -246,7 +247,7 @@ const http = z.strictObject({
   timeout: duration().optional().describe("Overrides the probe timeout"),
 });
 
-const tcp = z.strictObject({
+const tcp = mapping({
   host: nonEmpty().optional(),
   port: port(),
   send: str().optional(),
@@ -254,7 +255,7 @@ const tcp = z.strictObject({
   timeout: duration().optional().describe("Overrides the probe timeout"),
 });
 
-const grpc = z.strictObject({
+const grpc = mapping({
   host: nonEmpty().optional(),
   port: port(),
   service: str().optional().describe("grpc.health.v1 service name (default whole server)"),
@@ -263,7 +264,7 @@ const grpc = z.strictObject({
   timeout: duration().optional().describe("Overrides the probe timeout"),
 });
 
-const exec = z.strictObject({
+const exec = mapping({
   command: nonEmpty(),
   args: list(str()).optional(),
   env: record(str()).optional(),
@@ -277,14 +278,14 @@ const retry = {
   timeout: duration().optional().describe("Bound per attempt (default the probe timeout)"),
 };
 
-const dnsLookup = z.strictObject({
+const dnsLookup = mapping({
   query: nonEmpty(),
   resolver: hostPort(),
   recordType: oneOf(["A", "AAAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT"]).optional(),
   ...retry,
 });
 
-const http2xx = z.strictObject({
+const http2xx = mapping({
   url: z.url({ error: "expected an http or https URL", protocol: /^https?$/ }),
   method: nonEmpty().optional(),
   headers: record(str()).optional(),
@@ -292,9 +293,9 @@ const http2xx = z.strictObject({
   ...retry,
 });
 
-const tlsCertificate = z.strictObject({
-  local: z.strictObject({ path: nonEmpty() }).optional(),
-  remote: z.strictObject({
+const tlsCertificate = mapping({
+  local: mapping({ path: nonEmpty() }).optional(),
+  remote: mapping({
     host: nonEmpty(),
     port: port(),
     serverName: nonEmpty().optional(),
@@ -317,7 +318,7 @@ const tlsCertificate = z.strictObject({
   }
 }));
 
-const assignedAddress = z.strictObject({
+const assignedAddress = mapping({
   interface: nonEmpty().optional(),
   ipv4: ipAddress().optional(),
   ipv6: ipAddress().optional(),
@@ -332,30 +333,31 @@ const assignedAddress = z.strictObject({
   }
 }));
 
-const icmpPing = z.strictObject({
+const icmpPing = mapping({
   host: nonEmpty(),
   count: intRange(1, 100).optional().describe("Echo requests per try (default 3)"),
   maxLossPercent: intRange(0, 100).optional(),
   ...retry,
 });
 
-const tftpRrq = z.strictObject({
+const tftpRrq = mapping({
   url: z.string({ error: 'expected a URL "tftp://host[:port]/file"' }).regex(
     /^tftp:\/\/[^/]+\/.+$/,
     'expected a URL "tftp://host[:port]/file"',
   ),
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex digits").optional(),
+  sha256: z.string({ error: "expected 64 hex digits" })
+    .regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex digits").optional(),
   ...retry,
 });
 
-const ntpq = z.strictObject({
+const ntpq = mapping({
   server: nonEmpty(),
   srcAddr: ipAddress().optional(),
   offsetThreshold: duration().describe("Largest acceptable clock offset"),
   ...retry,
 });
 
-const probe = z.strictObject({
+const probe = mapping({
   initialDelaySeconds: duration().optional().describe("Default 0"),
   periodSeconds: duration().optional().describe("Default 10s"),
   timeoutSeconds: duration().optional().describe("Default 1s"),
@@ -411,12 +413,12 @@ const probe = z.strictObject({
   }
 }));
 
-const service = z.strictObject({
+const service = mapping({
   name: nonEmpty().describe("systemd unit, e.g. nginx.service"),
   type: oneOf(["systemd"]),
 });
 
-const prefixEntry = z.strictObject({
+const prefixEntry = mapping({
   ipAddress: prefix().describe('Prefix to announce, "192.0.2.1/32"'),
   name: nonEmpty().optional().describe("Human name (default the prefix)"),
   asn: asn().optional().describe("AS used for asPathPrepend (default the speaker AS)"),
@@ -507,7 +509,7 @@ function noDuplicates<T>(what: string, field: string, key: (item: T) => string |
   };
 }
 
-export const nativeSchema = z.strictObject({
+export const nativeSchema = mapping({
   $schema: str().optional().describe("JSON Schema reference, ignored"),
   logging: logging.optional(),
   speaker: speaker,
@@ -525,10 +527,11 @@ export const nativeSchema = z.strictObject({
     }),
   )),
   bfd: bfd.optional(),
-  metrics: z.strictObject({
+  metrics: mapping({
     enabled: bool().optional().describe("Serve Prometheus metrics (default false)"),
     address: hostPort().optional().describe('"host:port" (default 127.0.0.1:9090)'),
-    path: z.string().regex(/^\//, 'expected a path starting with "/"').optional(),
+    path: z.string({ error: 'expected a path starting with "/"' })
+      .regex(/^\//, 'expected a path starting with "/"').optional(),
   }).optional(),
 }).describe("anycast native configuration (a superset of Periphery's config.yaml)");
 
