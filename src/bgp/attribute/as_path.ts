@@ -49,10 +49,10 @@ export function encodeAsPath(segments: AsPathSegment[], fourOctet: boolean): Uin
   for (const seg of segments) {
     const code = SEGMENT_CODES[seg.type];
     if (code === undefined) throw new TypeError(`Cannot encode AS_PATH segment type "${seg.type}"`);
-    // A segment holds at most 255 AS numbers: split longer ones.
-    for (let i = 0; i < seg.asns.length || (i === 0 && seg.asns.length === 0); i += 255) {
+    // A segment holds at most 255 AS numbers: split longer ones. Empty segments
+    // are malformed (RFC 7606 §7.2), so none is written.
+    for (let i = 0; i < seg.asns.length; i += 255) {
       const chunk = seg.asns.slice(i, i + 255);
-      if (chunk.length === 0) break; // RFC 7606 §7.2: empty segments are malformed; skip them.
       w.u8(code).u8(chunk.length);
       for (const asn of chunk) {
         if (!Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) {

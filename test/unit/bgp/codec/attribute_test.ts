@@ -260,3 +260,22 @@ Deno.test("decodeMessage() ignores AS4_* when AGGREGATOR is not AS_TRANS (RFC 67
   assert.deepEqual(attrs.aggregator, { asn: 65001, address: "198.51.100.7" });
   assert.deepEqual(r.discarded.sort(), [17, 18]);
 });
+
+Deno.test("encodeMessage() splits an AS_SEQUENCE longer than 255 into two segments", () => {
+  const asns = Array.from({ length: 300 }, (_, i) => 64512 + i);
+  const u = update({ asPath: [{ type: "sequence", asns }] });
+  const bytes = encodeMessage(u, IBGP4);
+  // Extended Length: 2 + 255*4 + 2 + 45*4 = 1204 bytes.
+  assert.equal(hex(bytes.subarray(23, 29)), "500204b402ff");
+  const back = decodeMessage(bytes, IBGP4).message as UpdateMessage;
+  assert.deepEqual(back.attributes.asPath, [
+    { type: "sequence", asns: asns.slice(0, 255) },
+    { type: "sequence", asns: asns.slice(255) },
+  ]);
+});
+
+Deno.test("decodeMessage() accepts Extended Length on a short attribute", () => {
+  const r = decodeMessage(updateFrame("", "d0080004fde90064"), IBGP4);
+  assert.deepEqual((r.message as UpdateMessage).attributes.communities, ["65001:100"]);
+  assert.equal(r.treatAsWithdraw, false);
+});
