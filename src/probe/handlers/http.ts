@@ -1,6 +1,7 @@
 /**
- * Periphery/Kubernetes `http` probe over node:http(s), so a Host header
- * override is really sent (fetch forbids setting Host).
+ * Periphery/Kubernetes `http` probe. Plain HTTP uses our own small
+ * HTTP/1.1 client (http_raw.ts), HTTPS node:https; both really send a Host
+ * override (fetch forbids setting Host).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { isIP } from "node:net";
 import type { HttpHandler } from "../../config/model.ts";
 import { formatMs, type ProbeResult } from "../result.ts";
 import { describeSocketError, joinHostPort } from "./_net.ts";
+import { rawHttpRequest } from "./http_raw.ts";
 
 /** Bytes of the body kept for `bodyMatch` and messages. */
 const BODY_LIMIT = 64 * 1024;
@@ -31,6 +33,15 @@ export interface HttpResponseSummary {
 
 /** One HTTP/1.1 request on a fresh connection; rejects on socket errors and on abort. */
 export function httpRequest(
+  spec: HttpRequestSpec,
+  signal: AbortSignal,
+): Promise<HttpResponseSummary> {
+  if (spec.url.protocol === "http:") return rawHttpRequest(spec, signal);
+  return nodeHttpsRequest(spec, signal);
+}
+
+/** HTTPS through node:https, which can skip verification and set SNI. */
+function nodeHttpsRequest(
   spec: HttpRequestSpec,
   signal: AbortSignal,
 ): Promise<HttpResponseSummary> {

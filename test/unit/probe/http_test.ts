@@ -233,3 +233,26 @@ Deno.test("http_2xx retries up to tries times, intervalMs apart", async () => {
     await server.shutdown();
   }
 });
+
+Deno.test("dechunk() decodes chunked bodies, and a chunked body can be matched", async () => {
+  const { dechunk } = await import("../../../src/probe/handlers/http_raw.ts");
+  const encoded = new TextEncoder().encode("5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n");
+  assert.equal(new TextDecoder().decode(dechunk(encoded)), "hello world");
+  const { server, port } = serve(() =>
+    new Response(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("status: "));
+          c.enqueue(new TextEncoder().encode("ok"));
+          c.close();
+        },
+      }),
+    )
+  );
+  try {
+    const r = await runHandler(http(port, { bodyMatch: "^status: ok$" }), signal());
+    assert.equal(r.ok, true, r.reason);
+  } finally {
+    await server.shutdown();
+  }
+});
