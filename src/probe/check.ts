@@ -12,6 +12,7 @@ import { ProbeLoop } from "./probe_loop.ts";
 import { formatMs, type ProbeResult, timeoutReason } from "./result.ts";
 import { type HandlerRunner, runHandler } from "./run_handler.ts";
 import { checkDeadlineMs } from "./service_health.ts";
+import { probeDeadlineMs } from "./prefix_health.ts";
 import { explainStrategy } from "./strategy.ts";
 import {
   applyResult,
@@ -61,7 +62,7 @@ export function selectChecks(config: AnycastConfig, selection: CheckSelection = 
         scope: p.name,
         probe: kind,
         handler: probe.handler,
-        timeoutMs: probe.timeoutMs,
+        timeoutMs: probeDeadlineMs(probe),
       });
     }
   }

@@ -25,6 +25,7 @@ export {
   PrefixHealth,
   PrefixHealth as ProbeRunner,
   type PrefixProbes,
+  probeDeadlineMs,
   type ProbeKind,
   type ProbeView,
 } from "./prefix_health.ts";

@@ -70,6 +70,17 @@ export interface HealthOptions {
 
 export type HealthListener = (event: HealthEvent) => void;
 
+/**
+ * Hard limit of one probe run: `timeoutMs`, or for anycastd kinds with
+ * several tries the whole retry budget (tries x (timeout + interval)) when
+ * that is longer, so the retries the config asks for can happen.
+ */
+export function probeDeadlineMs(config: ProbeConfig): number {
+  const h = config.handler;
+  if (!("tries" in h) || h.tries <= 1) return config.timeoutMs;
+  return Math.max(config.timeoutMs, h.tries * (h.timeoutMs + h.intervalMs));
+}
+
 export class PrefixHealth {
   readonly name: string;
   #clock: Clock;
@@ -183,7 +194,7 @@ export class PrefixHealth {
       periodMs: config.periodMs,
       ...(config.fastPeriodMs !== undefined ? { fastPeriodMs: config.fastPeriodMs } : {}),
       jitterMs: config.jitterMs,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: probeDeadlineMs(config),
       run: (signal) => this.#runner(config.handler, signal),
       onResult: (result, timing) => this.#onResult(kind, result, timing),
       inFlux: () => isBetweenStates(this.#views.get(kind)!.state),

@@ -167,3 +167,22 @@ Deno.test("PrefixHealth keeps the last result of each probe", async () => {
   assert.equal(view?.lastResult?.reason, "ready says false");
   assert.equal(view?.state.status, "down");
 });
+
+Deno.test("probeDeadlineMs() gives anycastd kinds their whole retry budget", async () => {
+  const { probeDeadlineMs } = await import("../../../src/probe/mod.ts");
+  const base = probe("x", { timeoutMs: 1000 });
+  assert.equal(probeDeadlineMs(base), 1000);
+  const dns = {
+    ...base,
+    handler: {
+      kind: "dns_lookup" as const,
+      query: "a.test",
+      resolver: "127.0.0.1:53",
+      recordType: "A" as const,
+      tries: 3,
+      intervalMs: 100,
+      timeoutMs: 1000,
+    },
+  };
+  assert.equal(probeDeadlineMs(dns), 3300);
+});
