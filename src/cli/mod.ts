@@ -14,6 +14,8 @@ import { validateCommand } from "../../cmd/validate.ts";
 import { peersCommand } from "../../cmd/peers.ts";
 import { announceCommand } from "../../cmd/announce.ts";
 import { schemaCommand } from "../../cmd/schema.ts";
+import { importCommand } from "../../cmd/import.ts";
+import { completionsCommand } from "../../cmd/completions.ts";
 
 export * from "./context.ts";
 
@@ -48,6 +50,8 @@ export function buildCli(ctx: CliContext, setExit: (code: number) => void): Comm
       peersCommand(ctx, setExit),
       announceCommand(ctx, setExit),
       schemaCommand(ctx, setExit),
+      importCommand(ctx, setExit),
+      completionsCommand(ctx, setExit),
     ]
   ) {
     // deno-lint-ignore no-explicit-any

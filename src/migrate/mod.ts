@@ -1,0 +1,16 @@
+/**
+ * Importers that turn other tools' configuration into anycast's native config.
+ *
+ * @module
+ */
+export {
+  HEALTHCHECK_DEFAULTS,
+  HEALTHCHECK_OPTIONS,
+  importExabgpHealthcheck,
+  type ImportOptions,
+  type ImportResult,
+  type NativeConfigData,
+  parsePeer,
+  type PeerSpec,
+  stripProgram,
+} from "./exabgp_healthcheck.ts";
