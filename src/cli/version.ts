@@ -1,3 +1,5 @@
+import { STAMPED_REVISION } from "./_revision.ts";
+
 /** Release version; `--version` adds the git revision when known. */
 export const VERSION = "0.1.0";
 
@@ -25,6 +27,7 @@ export function gitRevision(): string | undefined {
 
 /** "0.1.0 (git 1a2b3c4d5e6f)" or just "0.1.0". */
 export function versionString(): string {
-  const rev = gitRevision();
+  // A checkout's .git wins; a compiled binary has none and uses the stamp (scripts/stamp_version.ts).
+  const rev = gitRevision() ?? STAMPED_REVISION;
   return rev ? `${VERSION} (git ${rev})` : VERSION;
 }

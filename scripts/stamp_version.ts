@@ -1,0 +1,56 @@
+/**
+ * Stamp the git revision into src/cli/_revision.ts so a compiled binary (which
+ * has no .git beside it) still prints it in `anycast --version`.
+ *
+ *   deno run -A scripts/stamp_version.ts          # stamp `git rev-parse HEAD`
+ *   deno run -A scripts/stamp_version.ts --reset  # back to the committed file
+ *
+ * Without git (e.g. a container build whose context has no .git), the
+ * revision comes from $ANYCAST_REVISION; without either, nothing is stamped
+ * and `--version` prints the bare version.
+ *
+ * @module
+ */
+const target = new URL("../src/cli/_revision.ts", import.meta.url);
+
+const HEADER = `/**
+ * The git revision stamped into a build by \`scripts/stamp_version.ts\`
+ * (\`deno task compile\` stamps before compiling and resets after). Undefined in
+ * a checkout, where \`--version\` reads \`.git\` itself.
+ *
+ * @module
+ */
+`;
+
+/** The file's text for `revision` (undefined: the committed, unstamped file). */
+export function revisionModule(revision: string | undefined): string {
+  const value = revision === undefined ? "undefined" : JSON.stringify(revision);
+  return `${HEADER}export const STAMPED_REVISION: string | undefined = ${value};\n`;
+}
+
+/** The 12-digit revision of HEAD, or $ANYCAST_REVISION, or undefined. */
+export function currentRevision(): string | undefined {
+  try {
+    const out = new Deno.Command("git", {
+      args: ["rev-parse", "--short=12", "HEAD"],
+      cwd: new URL("..", import.meta.url),
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const rev = new TextDecoder().decode(out.stdout).trim();
+    if (out.success && /^[0-9a-f]{7,40}$/.test(rev)) return rev;
+  } catch {
+    // git not installed: fall through to the environment.
+  }
+  const env = Deno.env.get("ANYCAST_REVISION")?.trim().toLowerCase();
+  return env && /^[0-9a-f]{7,40}$/.test(env) ? env.slice(0, 12) : undefined;
+}
+
+if (import.meta.main) {
+  const reset = Deno.args.includes("--reset");
+  const revision = reset ? undefined : currentRevision();
+  await Deno.writeTextFile(target, revisionModule(revision));
+  console.error(
+    reset ? "src/cli/_revision.ts reset" : `src/cli/_revision.ts stamped: ${revision ?? "unknown"}`,
+  );
+}
