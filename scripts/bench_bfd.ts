@@ -73,6 +73,25 @@ function summary(values: number[]): string {
   } / max ${sorted.at(-1)!.toFixed(0)} ms (n=${values.length})`;
 }
 
+/** Group state changes away from Up into episodes (changes less than 1 s apart), with diagnostics. */
+function describeDowns(events: AgentStateEvent[]) {
+  const byDiag: Record<string, number> = {};
+  const episodes: { at: string; changes: number; maxSinceLastRxMs: number }[] = [];
+  let last = -Infinity;
+  for (const e of events) {
+    const key = `${e.to}:${e.diag}`;
+    byDiag[key] = (byDiag[key] ?? 0) + 1;
+    if (e.wall - last > 1000) {
+      episodes.push({ at: new Date(e.wall).toISOString(), changes: 0, maxSinceLastRxMs: 0 });
+    }
+    last = e.wall;
+    const episode = episodes.at(-1)!;
+    episode.changes++;
+    episode.maxSinceLastRxMs = Math.max(episode.maxSinceLastRxMs, Math.round(e.sinceLastRxMs ?? 0));
+  }
+  return { byDiag, episodes };
+}
+
 /** Wait until every peer's latest state event is `state`. */
 async function allIn(agent: Agent, peers: string[], state: string, timeoutMs: number, from = 0) {
   await waitUntil(
@@ -125,6 +144,7 @@ try {
     e.event === "state" && e.to !== "Up"
   );
   report.falseDownEvents = downsA.length + downsB.length;
+  report.falseDownDetail = { agentA: describeDowns(downsA), agentB: describeDowns(downsB) };
   report.cpuShareOfOneCore = {
     agentA: `${(cpuA * 100).toFixed(1)}%${PROBE_LOAD ? ` (with ${PROBE_LOAD} probes/s)` : ""}`,
     agentB: `${(cpuB * 100).toFixed(1)}%`,
@@ -134,6 +154,7 @@ try {
       (cpuB * 100).toFixed(1)
     }%`,
   );
+  if (downsA.length + downsB.length > 0) console.log(JSON.stringify(report.falseDownDetail));
 
   // Detection: SIGSTOP agent B, agent A must take every session Down.
   const ours: number[] = [], oursFromLastRx: number[] = [];

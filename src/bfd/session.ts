@@ -111,6 +111,8 @@ export interface BfdSessionInfo {
   lastChangeAt: number;
   /** Clock time the last valid packet was accepted (ms); undefined before the first. */
   lastReceivedAt?: number;
+  /** Event-loop stalls of our own that postponed the Detection Time (see #checkStall). */
+  stalls: number;
 }
 
 /** RFC 5880 §6.8.3: not less than one second while the session is not Up. */
@@ -162,6 +164,9 @@ export class BfdSession {
   #packetsReceived = 0;
   #lastChangeAt: number;
   #lastReceivedAt: number | undefined;
+  /** Last packet accepted outside a stall backlog window. */
+  #lastFreshAt: number | undefined;
+  #stalls = 0;
 
   constructor(options: BfdSessionOptions) {
     if (!Number.isInteger(options.localDiscriminator) || options.localDiscriminator <= 0) {
@@ -238,6 +243,7 @@ export class BfdSession {
       packetsSent: this.#packetsSent,
       packetsReceived: this.#packetsReceived,
       lastChangeAt: this.#lastChangeAt,
+      stalls: this.#stalls,
     };
     if (this.#lastReceivedAt !== undefined) info.lastReceivedAt = this.#lastReceivedAt;
     return info;
@@ -250,11 +256,15 @@ export class BfdSession {
    */
   receive(packet: BfdControlPacket, bytes?: Uint8Array): BfdDropReason | undefined {
     const now = this.#clock.now();
-    this.#checkStall(now);
-    // A Detection Time that passed while the event loop was stalled counts
-    // before this packet does: a packet that waited in the socket buffer is
-    // not proof the peer is alive now.
-    if (this.#detectDeadline !== undefined && now >= this.#detectDeadline) this.#detectionExpired();
+    // A Detection Time that passed while this packet waited is honoured first
+    // (the packet is not proof the peer is alive now), unless our own stall
+    // explains the wait (#checkStall then gives the peer a fresh Detection Time).
+    if (
+      !this.#checkStall(now) && this.#detectDeadline !== undefined && now >= this.#detectDeadline
+    ) {
+      this.#detectionExpired();
+    }
+    const stale = now < this.#quarantineUntil;
 
     // §6.8.6: A bit set and no authentication in use, or clear while in use: discard.
     if ((packet.auth !== undefined) !== (this.#auth !== undefined)) {
@@ -287,7 +297,7 @@ export class BfdSession {
     if (this.#state !== BfdState.AdminDown) {
       const event = receiveEvent(packet.state);
       const { next } = applyEvent(this.#state, event);
-      if (next === BfdState.Up && this.#state !== BfdState.Up && now < this.#quarantineUntil) {
+      if (next === BfdState.Up && this.#state !== BfdState.Up && stale) {
         // Up needs a handshake we know is current, not one replayed from a stall backlog.
         this.#metrics.packetDropped(this.peer, "stale-after-stall");
         return "stale-after-stall";
@@ -296,8 +306,14 @@ export class BfdSession {
     }
     // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet ... with the Final (F) bit set".
     if (packet.poll || transmit) this.#transmit(packet.poll);
-    // §6.8.4: reset the detection timer on every packet not discarded.
-    this.#armDetect(now);
+    // §6.8.4: reset the detection timer on every packet not discarded; but a
+    // packet from a stall backlog is not fresh and does not extend it.
+    if (!stale) {
+      this.#lastFreshAt = now;
+      this.#armDetect(now);
+    } else if (this.#detectDeadline === undefined) {
+      this.#armDetect(now);
+    }
     // A passive session starts sending once it knows the peer (§6.8.7).
     if (this.#txTimer === undefined) this.#scheduleTx();
     return undefined;
@@ -473,6 +489,8 @@ export class BfdSession {
     this.#detectDeadline = now + ms;
     this.#detectTimer = this.#clock.setTimeout(() => {
       this.#detectTimer = undefined;
+      // If the loop was stalled, #checkStall re-armed the timer instead.
+      if (this.#checkStall(this.#clock.now())) return;
       this.#detectionExpired();
     }, ms);
   }
@@ -490,18 +508,43 @@ export class BfdSession {
   }
 
   /**
-   * A timer that fires (or a packet processed) long after the transmit timer
-   * was due means the event loop was stalled. Packets that queued up during
-   * the stall are old news, so for a while they may not bring the session Up.
+   * Detect an event-loop stall of our own: the transmit timer (due every
+   * interval) is overdue by more than a third of the Detection Time. Then:
+   *
+   * - packets processed in the next moments may have waited in the socket
+   *   buffer through the stall: they may not bring the session Up and do not
+   *   extend the Detection Time (no false Up from a backlog);
+   * - our stall is not a path failure: the peer gets a full Detection Time
+   *   from now to show it is alive, bounded to three Detection Times after
+   *   its last fresh packet, so a persistent lag cannot hide a dead peer.
+   *
+   * Returns true when the detection timer was re-armed for that reason.
    */
-  #checkStall(now: number): void {
-    if (this.#nextTxDue === undefined) return;
-    const lateness = now - this.#nextTxDue;
-    const thresholdMs = Math.max(100, this.#detectionTimeUs() / 1000);
-    if (lateness > thresholdMs) {
-      const remoteTxMs = Math.max(this.#remoteDesiredMinTxUs, this.#remoteMinRxUs) / 1000;
-      this.#quarantineUntil = now + Math.min(2000, Math.max(100, 2 * remoteTxMs));
-    }
+  #checkStall(now: number): boolean {
+    if (this.#nextTxDue === undefined) return false;
+    const detectMs = this.#detectionTimeUs() / 1000;
+    const overdue = now - this.#nextTxDue;
+    if (overdue <= Math.max(25, detectMs / 3)) return false;
+    // Backlog window: the socket buffer drains within milliseconds of resuming;
+    // half the peer's transmit interval covers it with room to spare.
+    const remoteTxMs = Math.max(this.#remoteDesiredMinTxUs, this.#rxInEffectUs) / 1000;
+    this.#quarantineUntil = Math.max(
+      this.#quarantineUntil,
+      now + Math.min(500, Math.max(10, remoteTxMs / 2)),
+    );
+    if (this.#detectDeadline === undefined || detectMs <= 0) return false;
+    const limit = (this.#lastFreshAt ?? now) + 3 * detectMs;
+    const deadline = Math.min(now + detectMs, limit);
+    if (deadline <= now || deadline <= this.#detectDeadline) return false;
+    this.#cancelDetect();
+    this.#detectDeadline = deadline;
+    this.#detectTimer = this.#clock.setTimeout(() => {
+      this.#detectTimer = undefined;
+      if (this.#checkStall(this.#clock.now())) return;
+      this.#detectionExpired();
+    }, deadline - now);
+    this.#stalls++;
+    return true;
   }
 
   #drop(reason: BfdDropReason): BfdDropReason {

@@ -250,7 +250,9 @@ export class BgpSession {
    * without a NOTIFICATION, so a graceful-restart peer keeps our routes
    * as stale (RFC 4724 §4.2).
    */
-  stop(options: { communication?: string; keepRoutes?: boolean } = {}): void {
+  stop(
+    options: { communication?: string; keepRoutes?: boolean; ceaseSubcode?: number } = {},
+  ): void {
     this.#running = false;
     this.#clearTimer("idle");
     if (options.keepRoutes) {
@@ -261,7 +263,8 @@ export class BgpSession {
     }
     const notification: NotificationSpec = {
       code: ErrorCode.Cease,
-      subcode: CeaseSubcode.AdministrativeShutdown,
+      // Another Cease subcode when asked, e.g. 10 BFD Down (RFC 9384) from src/bfd/daemon.ts.
+      subcode: options.ceaseSubcode ?? CeaseSubcode.AdministrativeShutdown,
     };
     if (options.communication !== undefined) {
       notification.data = shutdownCommunication(options.communication);

@@ -92,8 +92,8 @@ export class BgpSpeaker {
     return this.#sessions;
   }
 
-  /** Open the listeners of passive neighbors, then start every session. */
-  async start(): Promise<void> {
+  /** Open the listeners of passive neighbors, then start every session not held by `hold`. */
+  async start(options: { hold?: (neighborAddress: string) => boolean } = {}): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     const transport = this.#options.transport ?? tcpTransport;
@@ -129,7 +129,8 @@ export class BgpSpeaker {
     }
     for (const s of this.#sessions) {
       s.setRoutes(this.#routes.values());
-      s.start();
+      // BFD may hold a session until its path is Up (RFC 5882 §4.3; src/bfd/daemon.ts starts it).
+      if (!options.hold?.(s.neighbor.address)) s.start();
     }
   }
 

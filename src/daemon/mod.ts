@@ -10,6 +10,8 @@ import type { RouteSpec } from "../bgp/route.ts";
 import { BgpSpeaker, type StopOptions } from "../bgp/speaker.ts";
 import type { Transport } from "../bgp/transport.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { BfdService } from "../bfd/daemon.ts";
+import type { BfdTransport } from "../bfd/transport.ts";
 
 export type DaemonLogLevel = "debug" | "info" | "warning" | "error";
 
@@ -21,6 +23,8 @@ export interface DaemonOptions {
   /** This start follows a restart (graceful restart R bit, RFC 4724). */
   restarting?: boolean;
   log?: (level: DaemonLogLevel, message: string) => void;
+  /** BFD packets' transport (default UDP per config.bfd); tests pass an in-memory one. */
+  bfdTransport?: BfdTransport;
 }
 
 /** The route a prefix announces while healthy. */
@@ -45,10 +49,15 @@ export class Daemon {
   readonly speaker: BgpSpeaker;
   #log: (level: DaemonLogLevel, message: string) => void;
   #running = false;
+  #clock: Clock;
+  #bfdTransport: BfdTransport | undefined;
+  #bfd: BfdService | undefined;
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
     this.#log = options.log ?? (() => {});
+    this.#clock = options.clock ?? systemClock;
+    this.#bfdTransport = options.bfdTransport;
     this.speaker = new BgpSpeaker({
       speaker: options.config.speaker,
       neighbors: options.config.neighbors,
@@ -67,9 +76,23 @@ export class Daemon {
     return this.#running;
   }
 
+  /** BFD sessions and their coupling to BGP; undefined when no neighbor uses BFD. */
+  get bfd(): BfdService | undefined {
+    return this.#bfd;
+  }
+
   async start(): Promise<void> {
     this.speaker.setRoutes(this.config.prefixes.map(routeOf));
-    await this.speaker.start();
+    // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/bfd/daemon.ts).
+    if (BfdService.wanted(this.config)) {
+      this.#bfd = await BfdService.start(this.config, this.speaker.sessions, {
+        clock: this.#clock,
+        log: this.#log,
+        ...(this.#bfdTransport ? { transport: this.#bfdTransport } : {}),
+      });
+    }
+    const bfd = this.#bfd;
+    await this.speaker.start(bfd ? { hold: bfd.hold } : {});
     this.#running = true;
     this.#log(
       "info",
@@ -82,6 +105,9 @@ export class Daemon {
   async stop(options: StopOptions = {}): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    // BFD AdminDown first, so peers do not take the Cease for a path failure (RFC 5882 §3.2).
+    await this.#bfd?.shutdown();
+    this.#bfd = undefined;
     await this.speaker.stop(
       options.keepRoutes ? options : { communication: SHUTDOWN_COMMUNICATION, ...options },
     );

@@ -277,9 +277,35 @@ Deno.test("after a stall, backlogged packets cannot complete a handshake (no fal
   clock.stall(5000); // the peer's Init waited 5 s in the socket buffer
   assert.equal(a.receive(initFromPeer), "stale-after-stall");
   assert.equal(a.state, Down);
-  // The overdue transmit timer fires (the loop runs again); after the quarantine
-  // (2 × the peer's 1 s interval) a fresh Init completes the handshake.
+  // The overdue transmit timer fires (the loop runs again); after the backlog
+  // window (half the peer's 1 s interval) a fresh Init completes the handshake.
   clock.tick(4000);
   assert.equal(a.receive(initFromPeer), undefined);
   assert.equal(a.state, Up);
+});
+
+Deno.test("a short stall of our own is not a path failure: the session stays Up (no false Down)", () => {
+  const pair = upPair();
+  pair.clock.stall(250); // longer than the 150 ms Detection Time, shorter than three
+  const stale = pair.wire.filter((w) => w.from === "b").at(-1)!.packet;
+  assert.equal(pair.a.receive(stale, encodeControlPacket(stale)), undefined);
+  pair.clock.tick(3000);
+  assert.equal(pair.a.state, Up);
+  assert.equal(pair.b.state, Up);
+  assert.deepEqual(pair.changes.filter((c) => c.to === "Down"), []);
+  assert.ok(pair.a.info().stalls >= 1);
+});
+
+Deno.test("after a short stall a dead peer is still declared Down within one Detection Time", () => {
+  const pair = upPair();
+  pair.cut.ab = true;
+  pair.cut.ba = true; // the peer died during our stall
+  pair.clock.stall(200);
+  const resumedAt = pair.clock.now();
+  pair.clock.tick(1000);
+  const down = pair.changes.find((c) => c.side === "a" && c.to === "Down")!;
+  assert.equal(down.diagnostic, "control-detection-time-expired");
+  // The stall is noticed when the first overdue timer runs (within one 50 ms interval of
+  // resuming on this fake clock); from there the peer gets one Detection Time.
+  assert.ok(down.at - resumedAt <= 200, `Down ${down.at - resumedAt} ms after resuming`);
 });
