@@ -92,7 +92,13 @@ export class Daemon {
       });
     }
     const bfd = this.#bfd;
-    await this.speaker.start(bfd ? { hold: bfd.hold } : {});
+    try {
+      await this.speaker.start(bfd ? { hold: bfd.hold } : {});
+    } catch (e) {
+      await bfd?.shutdown();
+      this.#bfd = undefined;
+      throw e;
+    }
     this.#running = true;
     this.#log(
       "info",
