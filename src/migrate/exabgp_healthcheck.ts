@@ -568,7 +568,10 @@ function render(
   // Short lists of scalars read best on one line: `args: ["-c", "curl ..."]`.
   visit(doc, {
     Seq(_, seq) {
-      if (seq.items.every((item) => isScalar(item))) seq.flow = true;
+      // Only when short: `deno fmt` would break a long flow list over lines.
+      const texts = seq.items.map((item) => (isScalar(item) ? String(item.value) : undefined));
+      const short = texts.every((t) => t !== undefined) && texts.join(", ").length <= 60;
+      if (short) seq.flow = true;
     },
   });
   // A blank line between the top-level sections, as in examples/.
@@ -584,7 +587,7 @@ function render(
     ...(warnings.length > 0 ? [" Review:", ...warnings.map((w) => ` - ${w}`)] : []),
   ];
   doc.commentBefore = header.join("\n");
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** Parse an importer `--peer` value: "ADDRESS:ASN", "[IPv6]:ASN" or "ADDRESS,ASN". */

@@ -369,3 +369,27 @@ Deno.test("anycast import exabgp-healthcheck -o writes the file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("importExabgpHealthcheck() output is already formatted (deno fmt leaves it alone)", async () => {
+  const long = Array.from({ length: 12 }, (_, i) => `65000:${i + 1}`).join(" ");
+  for (
+    const args of [
+      ["--cmd", "true", "--ip", "198.51.100.1", "--community", "65000:1"],
+      ["--cmd", `curl -sf http://127.0.0.1/${"x".repeat(90)}`, "--ip", "198.51.100.1"],
+      ["--ip", "198.51.100.1", "--community", long, "--large-community", "1:2:3 4:5:6"],
+    ]
+  ) {
+    const { yaml } = importExabgpHealthcheck(args, SPEAKER);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--ext=yaml", "-"],
+      cwd: new URL("../../../", import.meta.url),
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(yaml));
+    await writer.close();
+    const out = await child.output();
+    assert.equal(new TextDecoder().decode(out.stdout), yaml, args.join(" "));
+  }
+});
