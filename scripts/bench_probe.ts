@@ -122,7 +122,13 @@ failed = 0;
 const cpu0 = cpuTimes();
 const wall0 = performance.now();
 let rssPeak = rssMiB();
-const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB())), 1000);
+const heapSamples: number[] = [];
+let tick = 0;
+const sampler = setInterval(() => {
+  rssPeak = Math.max(rssPeak, rssMiB());
+  // Every 10 s: live JS heap, to tell a leak from a heap that has simply grown.
+  if (++tick % 10 === 0) heapSamples.push(Math.round(Deno.memoryUsage().heapUsed / 1048576));
+}, 1000);
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 const cpu1 = cpuTimes();
 const user = cpu1.user - cpu0.user;
@@ -150,6 +156,7 @@ const report = {
   cpuSystemPercent: Math.round((system / wall) * 1000) / 10,
   rssMiB: Math.round(rssMiB()),
   rssPeakMiB: Math.round(rssPeak),
+  heapUsedMiBEvery10s: heapSamples,
   latenessMs: { p50: +pct(50).toFixed(2), p99: +pct(99).toFixed(2), max: +pct(100).toFixed(2) },
   targets: { cpuPercent: 10, p99LatenessMs: 20 },
   topFailures: [...failures.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3),

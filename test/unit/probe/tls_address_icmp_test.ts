@@ -232,3 +232,32 @@ Deno.test("icmp_ping rejects an address it cannot parse", async () => {
     assert.match(r.reason, /is not a valid IP address/);
   }
 });
+
+Deno.test("icmp_ping reports lost echoes (namespace whose loopback ignores pings)", async () => {
+  const ns = `anycast-ping-${Deno.pid}`;
+  const ip = (...args: string[]) => new Deno.Command("ip", { args, stdout: "null", stderr: "piped" }).output();
+  const created = await ip("netns", "add", ns);
+  if (!created.success) throw new Error(`ip netns add failed: ${new TextDecoder().decode(created.stderr)}`);
+  try {
+    await ip("-n", ns, "link", "set", "lo", "up");
+    const sysctl = await ip("netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.icmp_echo_ignore_all=1");
+    assert.ok(sysctl.success, new TextDecoder().decode(sysctl.stderr));
+    const script = `
+      import { runHandler } from ${JSON.stringify(new URL("../../../src/probe/mod.ts", import.meta.url).href)};
+      const r = await runHandler({ kind: "icmp_ping", host: "127.0.0.1", count: 2, maxLossPercent: 0,
+        tries: 1, intervalMs: 20, timeoutMs: 300 }, AbortSignal.timeout(3000));
+      console.log(JSON.stringify(r));`;
+    const out = await new Deno.Command("ip", {
+      args: ["netns", "exec", ns, Deno.execPath(), "eval", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(r.ok, false);
+    assert.equal(r.reason, "no echo reply from 127.0.0.1 (2 sent)");
+    assert.equal(r.figures.lossPercent, 100);
+  } finally {
+    await ip("netns", "del", ns);
+  }
+});
