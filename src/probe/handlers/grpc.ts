@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { isIP } from "node:net";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { GrpcHandler } from "../../config/model.ts";
 import { errorText, formatMs, type ProbeResult } from "../result.ts";
 import { joinHostPort } from "./_net.ts";
@@ -65,17 +67,22 @@ export async function runGrpc(
   };
   const Client = await healthClient();
   const { grpc } = await loadGrpc();
+  const ipLiteral = isIP(h.host) !== 0;
+  const verify = h.insecureSkipVerify
+    ? { checkServerIdentity: () => undefined, rejectUnauthorized: false }
+    : ipLiteral
+    // The name check grpc-js would do against our placeholder SNI, done against the address.
+    ? {
+      checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity(h.host, cert),
+    }
+    : {};
   const credentials = h.tls
-    ? grpc.credentials.createSsl(
-      null,
-      null,
-      null,
-      h.insecureSkipVerify
-        ? { checkServerIdentity: () => undefined, rejectUnauthorized: false } as never
-        : undefined,
-    )
+    ? grpc.credentials.createSsl(null, null, null, verify)
     : grpc.credentials.createInsecure();
-  const client = new Client(target, credentials, { "grpc.max_reconnect_backoff_ms": 1000 });
+  const options: Record<string, unknown> = { "grpc.max_reconnect_backoff_ms": 1000 };
+  // RFC 6066 section 3 forbids IP literals as SNI and node:tls refuses them; send a placeholder.
+  if (h.tls && ipLiteral) options["grpc.ssl_target_name_override"] = "ip-literal.invalid";
+  const client = new Client(target, credentials, options);
   try {
     const status = await new Promise<string>((resolve, reject) => {
       const call = client.Check(

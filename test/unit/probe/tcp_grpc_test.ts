@@ -145,3 +145,58 @@ Deno.test("grpc probe reports a refused port", async () => {
   assert.equal(r.ok, false);
   assert.match(r.reason, new RegExp(`connection refused by 127\\.0\\.0\\.1:${port}`));
 });
+
+/** TLS terminator (h2 via ALPN) in front of a plain-text port: grpc-js's own TLS server does not run on Deno. */
+function tlsFront(cert: string, key: string, backendPort: number) {
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert,
+    key,
+    alpnProtocols: ["h2"],
+  });
+  const open: Deno.Conn[] = [];
+  const loop = (async () => {
+    for await (const front of listener) {
+      const back = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
+      open.push(front, back);
+      front.readable.pipeTo(back.writable).catch(() => {});
+      back.readable.pipeTo(front.writable).catch(() => {});
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      for (const c of open) {
+        try {
+          c.close();
+        } catch { /* closed by the pipe */ }
+      }
+      await loop.catch(() => {});
+    },
+  };
+}
+
+Deno.test("grpc probe over TLS verifies the server unless insecureSkipVerify", async () => {
+  const { makeCerts } = await import("./_certs.ts");
+  const certs = await makeCerts();
+  const { server, port: plainPort } = await grpcServer({ "": "SERVING" });
+  const front = tlsFront(certs.leafPem + certs.caPem, certs.leafKey, plainPort);
+  try {
+    const insecure = await runHandler(
+      { ...grpcProbe(front.port), tls: true, insecureSkipVerify: true },
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(insecure.ok, true, insecure.reason);
+    const strict = await runHandler(
+      { ...grpcProbe(front.port), tls: true },
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(strict.ok, false, "the test CA is not trusted");
+  } finally {
+    server.forceShutdown();
+    await front.close();
+    await Deno.remove(certs.dir, { recursive: true });
+  }
+});

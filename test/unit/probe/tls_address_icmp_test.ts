@@ -235,15 +235,28 @@ Deno.test("icmp_ping rejects an address it cannot parse", async () => {
 
 Deno.test("icmp_ping reports lost echoes (namespace whose loopback ignores pings)", async () => {
   const ns = `anycast-ping-${Deno.pid}`;
-  const ip = (...args: string[]) => new Deno.Command("ip", { args, stdout: "null", stderr: "piped" }).output();
+  const ip = (...args: string[]) =>
+    new Deno.Command("ip", { args, stdout: "null", stderr: "piped" }).output();
   const created = await ip("netns", "add", ns);
-  if (!created.success) throw new Error(`ip netns add failed: ${new TextDecoder().decode(created.stderr)}`);
+  if (!created.success) {
+    throw new Error(`ip netns add failed: ${new TextDecoder().decode(created.stderr)}`);
+  }
   try {
     await ip("-n", ns, "link", "set", "lo", "up");
-    const sysctl = await ip("netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.icmp_echo_ignore_all=1");
+    const sysctl = await ip(
+      "netns",
+      "exec",
+      ns,
+      "sysctl",
+      "-q",
+      "-w",
+      "net.ipv4.icmp_echo_ignore_all=1",
+    );
     assert.ok(sysctl.success, new TextDecoder().decode(sysctl.stderr));
     const script = `
-      import { runHandler } from ${JSON.stringify(new URL("../../../src/probe/mod.ts", import.meta.url).href)};
+      import { runHandler } from ${
+      JSON.stringify(new URL("../../../src/probe/mod.ts", import.meta.url).href)
+    };
       const r = await runHandler({ kind: "icmp_ping", host: "127.0.0.1", count: 2, maxLossPercent: 0,
         tries: 1, intervalMs: 20, timeoutMs: 300 }, AbortSignal.timeout(3000));
       console.log(JSON.stringify(r));`;
