@@ -135,6 +135,7 @@ export class PrefixHealth {
 
   /** The service was restarted (after `liveness-failed`): withdraw and start over with startup. */
   async restarted(): Promise<void> {
+    if (this.#phase === "idle") return;
     await this.#stopLoops();
     for (const [kind, view] of this.#views) {
       this.#views.set(kind, { ...view, state: INITIAL_THRESHOLD_STATE });

@@ -88,7 +88,14 @@ export class ProbeLoop {
       () => controller.abort(timeoutReason(timeoutMs)),
       timeoutMs,
     );
-    this.#inflight = this.#opts.run(controller.signal).then(
+    let running: Promise<ProbeResult>;
+    try {
+      running = this.#opts.run(controller.signal);
+    } catch (e) {
+      // A runner that throws synchronously is a failed run, not a crashed loop.
+      running = Promise.reject(e);
+    }
+    this.#inflight = running.then(
       (result) => this.#finish(result, { scheduledAt, startedAt }),
       (e) => this.#finish(crashResult(e), { scheduledAt, startedAt }),
     );

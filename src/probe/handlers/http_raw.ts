@@ -70,10 +70,7 @@ export async function rawHttpRequest(
   try {
     await writeAll(conn, new TextEncoder().encode(head));
     if (body !== undefined) await writeAll(conn, body);
-    return await readResponse(
-      conn,
-      spec.keepBody || spec.method === "HEAD" ? spec.keepBody : false,
-    );
+    return await readResponse(conn, spec.keepBody);
   } finally {
     signal.removeEventListener("abort", close);
     close();

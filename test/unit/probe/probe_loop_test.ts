@@ -142,3 +142,15 @@ Deno.test("ProbeLoop reports a crashing runner as a failure and keeps going", as
   assert.match(seen[0]!.result.reason, /boom/);
   await loop.stop();
 });
+
+Deno.test("ProbeLoop treats a runner that throws synchronously as a failed run", async () => {
+  const clock = new FakeClock();
+  const { loop, seen } = loopWith(clock, () => {
+    throw new Error("sync boom");
+  });
+  loop.start();
+  await advance(clock, 1200);
+  assert.equal(seen.length, 2);
+  assert.match(seen[0]!.result.reason, /sync boom/);
+  await loop.stop();
+});
