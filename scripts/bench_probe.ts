@@ -4,7 +4,7 @@
  * Reports this process's CPU share of one core (from /proc/self/stat), its
  * RSS, and how late probe starts were against their schedule (p50/p99/max).
  *
- *   deno task bench:probe [--probes 1000] [--seconds 60] [--period-ms 1000] [--mix both|tcp|http]
+ *   deno task bench:probe [--probes 1000] [--seconds 60] [--period-ms 1000] [--mix both|tcp|http|none]
  *
  * Bounded: it stops by itself after --seconds and kills its server.
  *
@@ -88,7 +88,17 @@ let ok = 0;
 let failed = 0;
 const failures = new Map<string, number>();
 const loops: ProbeLoop[] = [];
-const run = (h: HandlerConfig) => (signal: AbortSignal) => runHandler(h, signal);
+// `--mix none` measures the scheduler alone: a runner that answers at once without I/O.
+const run = (h: HandlerConfig) => (signal: AbortSignal) =>
+  values.mix === "none"
+    ? Promise.resolve<ProbeResult>({
+      ok: true,
+      durationMs: 0,
+      reason: "noop",
+      target: "",
+      figures: {},
+    })
+    : runHandler(h, signal);
 for (let i = 0; i < PROBES; i++) {
   const h = handler(i);
   loops.push(
