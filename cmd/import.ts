@@ -9,14 +9,24 @@
 import { Command } from "@commander-js/extra-typings";
 import { type CliContext, ExitCode, UsageError } from "../src/cli/context.ts";
 import { formatConfigError, parseConfig } from "../src/config/mod.ts";
-import { importExabgpHealthcheck, parsePeer, type PeerSpec } from "../src/migrate/mod.ts";
+import {
+  importExabgpConf,
+  importExabgpHealthcheck,
+  type ImportOptions,
+  parsePeer,
+  type PeerSpec,
+} from "../src/migrate/mod.ts";
 
 const HELP_WIDTH = 80;
 
 function exabgpHealthcheckCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("exabgp-healthcheck")
     .description("convert an ExaBGP healthcheck command line into a native config")
-    .argument("<args...>", "the healthcheck's arguments, after --")
+    .argument("[args...]", "the healthcheck's arguments, after --")
+    .option(
+      "--exabgp-conf <file>",
+      "read neighbors, and healthcheck processes when no ARGS, from exabgp.conf",
+    )
     .option("--asn <n>", "local AS (exabgp.conf local-as); default a placeholder")
     .option("--router-id <ip>", "BGP identifier (exabgp.conf router-id); default the next hop")
     .option(
@@ -34,6 +44,7 @@ Examples:
   anycast import exabgp-healthcheck --asn 64600 --peer 192.0.2.254:64599 -- \\
     --cmd "curl -sf http://127.0.0.1/healthz" --ip 198.51.100.1 --rise 2 --fall 3
   anycast import exabgp-healthcheck -- python3 -m exabgp healthcheck --config /etc/hc.conf
+  anycast import exabgp-healthcheck --exabgp-conf /etc/exabgp/exabgp.conf
 
 --command CMD becomes an exec probe running /bin/sh -c CMD (our exec probe uses
 no shell by itself). See docs/migration/exabgp-healthcheck.md.`,
@@ -46,15 +57,35 @@ no shell by itself). See docs/migration/exabgp-healthcheck.md.`,
           throw new UsageError(`import: --asn ${opts.asn}: expected an AS number 1-4294967295`);
         }
       }
+      if (args.length === 0 && opts.exabgpConf === undefined) {
+        throw new UsageError(
+          "import exabgp-healthcheck: pass the healthcheck's arguments after --, or --exabgp-conf FILE",
+        );
+      }
+      let confText: string | undefined;
+      if (opts.exabgpConf !== undefined) {
+        try {
+          confText = await Deno.readTextFile(opts.exabgpConf);
+        } catch (e) {
+          throw new UsageError(
+            `import: cannot read ${opts.exabgpConf}: ${
+              e instanceof Deno.errors.NotFound ? "no such file" : String(e)
+            }`,
+          );
+        }
+      }
       let result;
       try {
         const peers: PeerSpec[] = opts.peer.map(parsePeer);
-        result = importExabgpHealthcheck(args, {
+        const options: ImportOptions = {
           ...(asn !== undefined ? { asn } : {}),
           ...(opts.routerId !== undefined ? { routerId: opts.routerId } : {}),
           peers,
           schemaRef: opts.schema,
-        });
+        };
+        result = confText !== undefined
+          ? importExabgpConf(confText, options, args)
+          : importExabgpHealthcheck(args, options);
       } catch (e) {
         if (e instanceof SyntaxError || e instanceof RangeError) {
           throw new UsageError(`import exabgp-healthcheck: ${e.message}`);

@@ -12,5 +12,13 @@ export {
   type NativeConfigData,
   parsePeer,
   type PeerSpec,
+  renderConfig,
   stripProgram,
 } from "./exabgp_healthcheck.ts";
+export {
+  type ConfStatement,
+  type ExabgpSetup,
+  exabgpSetup,
+  importExabgpConf,
+  parseExabgpConf,
+} from "./exabgp_conf.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type AnycastConfig, formatConfigError, loadConfig } from "../../../src/config/mod.ts";
-import { importExabgpHealthcheck } from "../../../src/migrate/mod.ts";
+import { importExabgpConf } from "../../../src/migrate/mod.ts";
 
 const root = new URL("../../../", import.meta.url);
 const dir = new URL("examples/migration/", root);
@@ -41,26 +41,16 @@ for (const name of configs) {
   });
 }
 
-/** Split a shell command line with double and single quotes (enough for the example). */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  for (const m of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) words.push(m[1] ?? m[2] ?? m[3]!);
-  return words;
-}
-
 Deno.test("exabgp-healthcheck-after.yaml is the importer's output for exabgp.conf", async () => {
   const conf = await Deno.readTextFile(new URL("exabgp.conf", dir));
-  const run = /^\s*run (.+);$/m.exec(conf)?.[1];
-  assert.ok(run, "no run line in exabgp.conf");
-  const result = importExabgpHealthcheck(shellWords(run), {
-    asn: Number(/local-as (\d+);/.exec(conf)?.[1]),
-    routerId: /router-id ([0-9.]+);/.exec(conf)?.[1]!,
-    peers: [{ address: /neighbor ([0-9.]+) \{/.exec(conf)?.[1]!, asn: 64599 }],
-    schemaRef: "../../docs/schema.json",
-  });
+  const result = importExabgpConf(conf, { schemaRef: "../../docs/schema.json" });
   assert.deepEqual(result.warnings, []);
   assert.equal(await Deno.readTextFile(new URL("exabgp-healthcheck-after.yaml", dir)), result.yaml);
-  assert.match(conf, /peer-as 64599;/);
+  const config = await load(new URL("exabgp-healthcheck-after.yaml", dir));
+  assert.deepEqual(config.neighbors.map((n) => [n.address, n.asn, n.localAddress]), [
+    ["192.0.2.254", 64599, "192.0.2.10"],
+  ]);
+  assert.deepEqual([config.speaker.asn, config.speaker.routerId], [64600, "192.0.2.10"]);
 });
 
 Deno.test("anycastd-after.yaml announces the same route to the same peers with the same check", async () => {
