@@ -21,7 +21,7 @@ const HELP_WIDTH = 80;
 
 function exabgpHealthcheckCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("exabgp-healthcheck")
-    .description("convert an ExaBGP healthcheck command line into a native config")
+    .description("convert an ExaBGP healthcheck setup")
     .argument("[args...]", "the healthcheck's arguments, after --")
     .option(
       "--exabgp-conf <file>",
@@ -32,8 +32,7 @@ function exabgpHealthcheckCommand(ctx: CliContext, setExit: (code: number) => vo
     .option(
       "--peer <address:asn>",
       "a neighbor (exabgp.conf neighbor), repeatable",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option("--schema <ref>", "$schema reference for the first comment line", "../docs/schema.json")
     .option("-o, --output <file>", "write the config to FILE instead of stdout")
@@ -47,7 +46,11 @@ Examples:
   anycast import exabgp-healthcheck --exabgp-conf /etc/exabgp/exabgp.conf
 
 --command CMD becomes an exec probe running /bin/sh -c CMD (our exec probe uses
-no shell by itself). See docs/migration/exabgp-healthcheck.md.`,
+no shell by itself). See docs/migration/exabgp-healthcheck.md.
+
+Exit codes:
+  0  config written (warnings, if any, on stderr and in its header)
+  2  usage error: bad healthcheck arguments, unreadable exabgp.conf`,
     )
     .action(async (args, opts) => {
       let asn: number | undefined;
@@ -76,7 +79,7 @@ no shell by itself). See docs/migration/exabgp-healthcheck.md.`,
       }
       let result;
       try {
-        const peers: PeerSpec[] = opts.peer.map(parsePeer);
+        const peers: PeerSpec[] = (opts.peer ?? []).map(parsePeer);
         const options: ImportOptions = {
           ...(asn !== undefined ? { asn } : {}),
           ...(opts.routerId !== undefined ? { routerId: opts.routerId } : {}),
