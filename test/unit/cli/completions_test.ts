@@ -118,3 +118,34 @@ Deno.test("anycast completions rejects an unknown shell with exit 2", async () =
   assert.equal(await runCli(["completions", "tcsh"], io.ctx), 2);
   assert.match(io.stderr(), /unknown shell "tcsh" \(expected bash, zsh, fish\)/);
 });
+
+Deno.test({
+  name: "the fish completion completes subcommands, nested ones and option choices",
+  ignore: installed("fish") === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const file = `${dir}/anycast.fish`;
+      await Deno.writeTextFile(file, await script("fish"));
+      const complete = async (line: string) => {
+        const out = await new Deno.Command("fish", {
+          args: ["--no-config", "-c", `source ${file}; complete -C"${line}"`],
+          stdout: "piped",
+        }).output();
+        assert.equal(out.code, 0);
+        return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
+          .map((l) => l.split("\t")[0]!).sort();
+      };
+      assert.deepEqual(await complete("anycast va"), ["validate"]);
+      assert.deepEqual(await complete("anycast import "), ["exabgp-healthcheck", "help"]);
+      assert.deepEqual(await complete("anycast check --probe "), [
+        "liveness",
+        "readiness",
+        "startup",
+      ]);
+      assert.ok((await complete("anycast run --")).includes("--restarting"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
