@@ -2,8 +2,10 @@
  * Stamp the git revision into src/cli/_revision.ts so a compiled binary (which
  * has no .git beside it) still prints it in `anycast --version`.
  *
- *   deno run -A scripts/stamp_version.ts          # stamp `git rev-parse HEAD`
- *   deno run -A scripts/stamp_version.ts --reset  # back to the committed file
+ *   deno run -A scripts/stamp_version.ts            # stamp `git rev-parse HEAD`
+ *   deno run -A scripts/stamp_version.ts --reset    # back to the committed file
+ *   deno run -A scripts/stamp_version.ts --compile  # stamp, deno compile, always reset
+ *                                                   # (deno task compile)
  *
  * Without git (e.g. a container build whose context has no .git), the
  * revision comes from $ANYCAST_REVISION; without either, nothing is stamped
@@ -46,7 +48,24 @@ export function currentRevision(): string | undefined {
   return env && /^[0-9a-f]{7,40}$/.test(env) ? env.slice(0, 12) : undefined;
 }
 
-if (import.meta.main) {
+/** Stamp, compile dist/anycast, and put the committed file back even when compiling fails. */
+async function compile(): Promise<number> {
+  const revision = currentRevision();
+  await Deno.writeTextFile(target, revisionModule(revision));
+  try {
+    const status = await new Deno.Command(Deno.execPath(), {
+      args: ["compile", "-A", "--output", "dist/anycast", "main.ts"],
+      cwd: new URL("..", import.meta.url),
+    }).spawn().status;
+    return status.code;
+  } finally {
+    await Deno.writeTextFile(target, revisionModule(undefined));
+  }
+}
+
+if (import.meta.main && Deno.args.includes("--compile")) {
+  Deno.exit(await compile());
+} else if (import.meta.main) {
   const reset = Deno.args.includes("--reset");
   const revision = reset ? undefined : currentRevision();
   await Deno.writeTextFile(target, revisionModule(revision));
