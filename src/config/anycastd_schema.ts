@@ -137,7 +137,13 @@ const service = mapping({
   name: nonEmpty(),
   check_interval: goDuration().optional(),
   strategy: oneOf(["at_least_one", "all", "all_in_group", "at_least_n_percentage"]).optional(),
-  strategy_options: mapping({ n: intRange(0, 100) }).optional(),
+  // anycastd reads n as a fraction (0.5); values above 1 are taken as percent.
+  strategy_options: mapping({
+    n: z.number({ error: "expected a number 0-100" }).min(0, "expected a number 0-100").max(
+      100,
+      "expected a number 0-100",
+    ),
+  }).optional(),
   checks: list(check).min(1, "expected at least one check"),
 }).superRefine(guard((v, ctx) => {
   if (v.strategy === "at_least_n_percentage" && v.strategy_options === undefined) {
@@ -145,7 +151,7 @@ const service = mapping({
       code: "custom",
       path: ["strategy"],
       input: v.strategy,
-      message: "at_least_n_percentage needs strategy_options: { n: <percent> }",
+      message: "at_least_n_percentage needs strategy_options: { n: <fraction 0-1 or percent> }",
     });
   }
 }));

@@ -89,7 +89,18 @@ function checkHandler(check: AnycastdCheck): HandlerConfig {
     }
     case "icmp_ping": {
       const s = check.spec as Spec<"icmp_ping">;
-      return { kind: "icmp_ping", host: s.static.host, count: 3, maxLossPercent: 0, ...retry(s) };
+      // anycastd sends `tries` echo requests in one pro-bing run and passes
+      // unless the run cannot start; we send the same echoes as one try and
+      // pass while at least one reply comes back (all lost = host gone).
+      const { tries, ...rest } = retry(s);
+      return {
+        kind: "icmp_ping",
+        host: s.static.host,
+        count: tries,
+        maxLossPercent: 100,
+        ...rest,
+        tries: 1,
+      };
     }
     case "tftp_rrq": {
       const s = check.spec as Spec<"tftp_rrq">;
@@ -114,7 +125,7 @@ export function translateAnycastd(file: AnycastdFile, source: string): AnycastCo
   const services: ServiceConfig[] = (file.services ?? []).map((s) => ({
     name: s.name,
     checkIntervalMs: ms(s.check_interval, 10_000),
-    strategy: s.strategy ?? "all",
+    strategy: s.strategy ?? "at_least_one", // anycastd's own default
     ...(s.strategy_options !== undefined ? { strategyN: s.strategy_options.n } : {}),
     checks: s.checks.map((c) => ({
       handler: checkHandler(c),

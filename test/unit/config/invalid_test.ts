@@ -477,7 +477,7 @@ const cases: Case[] = [
     yaml: ANNOUNCER +
       "services:\n  - name: web\n    strategy: at_least_n_percentage\n    checks:\n      - kind: assigned_address\n        spec: {ipv4: 10.0.0.128}\n",
     errors: [
-      "config.yaml:12:15: services[0].strategy: at_least_n_percentage needs strategy_options: { n: <percent> }",
+      "config.yaml:12:15: services[0].strategy: at_least_n_percentage needs strategy_options: { n: <fraction 0-1 or percent> }",
     ],
   },
   {

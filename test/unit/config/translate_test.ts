@@ -225,3 +225,62 @@ Deno.test("parseConfig() honours announcer.routes_mode: any", () => {
   const c = load(ANYCASTD.replace("  peers:", "  routes_mode: any\n  peers:"));
   assert.deepEqual(c.prefixes.map((p) => p.servicesMode), ["any", "any"]);
 });
+
+const ANYCASTD_HEAD = `announcer:
+  router_id: 192.0.2.1
+  local_address: 192.0.2.1
+  local_asn: 64600
+  routes: [198.51.100.1/32]
+  peers: [{ name: r1, remote_address: 192.0.2.254, remote_asn: 64599 }]
+`;
+
+Deno.test("anycastd translation: strategy defaults to anycastd's at_least_one", () => {
+  const r = parseConfig(
+    ANYCASTD_HEAD + `services:
+  - name: web
+    check_interval: 1s
+    checks: [{ kind: assigned_address, spec: { ipv4: 192.0.2.1 } }]
+`,
+    "a.yaml",
+  );
+  assert.ok(r.ok);
+  assert.equal(r.config.services[0]!.strategy, "at_least_one");
+});
+
+Deno.test("anycastd translation: strategy_options.n takes anycastd's fraction", () => {
+  const r = parseConfig(
+    ANYCASTD_HEAD + `services:
+  - name: web
+    check_interval: 1s
+    strategy: at_least_n_percentage
+    strategy_options: { n: 0.5 }
+    checks: [{ kind: assigned_address, spec: { ipv4: 192.0.2.1 } }]
+`,
+    "a.yaml",
+  );
+  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
+  assert.equal(r.config.services[0]!.strategyN, 0.5);
+});
+
+Deno.test("anycastd translation: icmp_ping tries become echo requests in one run", () => {
+  const r = parseConfig(
+    ANYCASTD_HEAD + `services:
+  - name: web
+    check_interval: 1s
+    checks:
+      - kind: icmp_ping
+        spec: { static: { host: 127.0.0.1 }, tries: 4, interval: 100ms, timeout: 2s }
+`,
+    "a.yaml",
+  );
+  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
+  assert.deepEqual(r.config.services[0]!.checks[0]!.handler, {
+    kind: "icmp_ping",
+    host: "127.0.0.1",
+    count: 4,
+    maxLossPercent: 100,
+    intervalMs: 100,
+    timeoutMs: 2000,
+    tries: 1,
+  });
+});
