@@ -36,9 +36,10 @@ export interface SeenOption {
  * healthcheck takes none).
  */
 export function parseArgs(
-  argv: readonly string[],
+  args: readonly string[],
   specs: readonly OptionSpec[],
 ): { options: ParsedOptions; seen: SeenOption[] } {
+  let argv = [...args];
   const options: ParsedOptions = {};
   const seen: SeenOption[] = [];
   const longNames = specs.flatMap((s) => s.names.filter((n) => n.startsWith("--")));
@@ -97,6 +98,13 @@ export function parseArgs(
     const name = spec.names[0]!;
     seen.push({ name, dest: spec.dest });
     if (spec.arity === "flag") {
+      if (inline !== undefined && inline !== "" && !arg.startsWith("--")) {
+        // Clustered short flags, as argparse reads them: "-sd" is "-s -d".
+        options[spec.dest] = true;
+        i--;
+        argv = [...argv.slice(0, i), `-${inline}`, ...argv.slice(i + 1)];
+        continue;
+      }
       if (inline !== undefined) {
         throw new SyntaxError(`Cannot parse healthcheck option ${name}: it takes no value`);
       }

@@ -164,6 +164,8 @@ const CASES: string[][] = [
   ["--ip", "198.51.100.1", "--disable", "/etc/off", "--syslog-facility", "local3", "-c", "x"],
   ["--ip", "198.51.100.1", "-d", "--no-ip-setup", "--cmd", "exit 1"],
   ["--ip", "198.51.100.1", "--no-syslog", "--interval", "2"],
+  ["--ip", "198.51.100.1", "-sd", "-c", "true"],
+  ["--ip", "198.51.100.1", "-ds", "--cmd", "true", "--withdraw"],
 ];
 
 for (const args of CASES) {
