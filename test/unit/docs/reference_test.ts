@@ -75,3 +75,23 @@ Deno.test("typeText() names unions, lists and open ranges", () => {
   );
   assert.equal(typeText({ enum: ["a"] }, root), "`a`");
 });
+
+Deno.test("the reference also lists the anycastd dialect and every check kind's spec", async () => {
+  const text = await Deno.readTextFile(REFERENCE_PATH);
+  for (
+    const field of [
+      "announcer.router_id",
+      "announcer.peers[].multihop_ttl",
+      "services[].strategy_options.n",
+      "services[].checks[].group",
+    ]
+  ) {
+    assert.ok(text.includes(`| \`${field}\``), field);
+  }
+  for (
+    const kind of ["dns_lookup", "http_2xx", "tls_certificate", "icmp_ping", "tftp_rrq", "ntpq"]
+  ) {
+    assert.ok(text.includes(`#### \`${kind}\``), kind);
+  }
+  assert.match(text, /\| `offset_threshold` +\| string +\| yes +\|/);
+});
