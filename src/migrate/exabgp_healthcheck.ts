@@ -605,6 +605,12 @@ export function renderConfig(
   const doc = new Document(config, { aliasDuplicateObjects: false });
   // Short lists of scalars read best on one line: `args: ["-c", "curl ..."]`.
   visit(doc, {
+    // "65000:100" is a string in YAML 1.2 but a base-60 number to YAML 1.1 readers: quote it.
+    Scalar(_, scalar) {
+      if (typeof scalar.value === "string" && /^[0-9]+(:[0-9]+)+$/.test(scalar.value)) {
+        scalar.type = "QUOTE_DOUBLE";
+      }
+    },
     Seq(_, seq) {
       // Only when short: `deno fmt` would break a long flow list over lines.
       const texts = seq.items.map((item) => (isScalar(item) ? String(item.value) : undefined));

@@ -393,3 +393,12 @@ Deno.test("importExabgpHealthcheck() output is already formatted (deno fmt leave
     assert.equal(new TextDecoder().decode(out.stdout), yaml, args.join(" "));
   }
 });
+
+Deno.test("importExabgpHealthcheck() quotes communities, which YAML 1.1 would read as numbers", () => {
+  const { yaml } = importExabgpHealthcheck(
+    ["--ip", "198.51.100.1", "--community", "65000:1", "--large-community", "1:2:3"],
+    SPEAKER,
+  );
+  assert.match(yaml, /communities: \["65000:1"\]/);
+  assert.match(yaml, /largeCommunities: \["1:2:3"\]/);
+});
