@@ -226,10 +226,26 @@ export class BirdPeer extends BasePeer {
     await this.reconfigure();
   }
 
+  /** Announce many routes with one `configure` (bulk loads, benchmarks). */
+  async announceMany(
+    routes: Iterable<{ prefix: string; nextHop: string; attrs?: AnnounceAttributes }>,
+  ): Promise<void> {
+    for (const r of routes) {
+      this.announced.set(r.prefix, { prefix: r.prefix, nextHop: r.nextHop, attrs: r.attrs ?? {} });
+    }
+    await this.reconfigure();
+  }
+
+  /** Withdraw every announced route with one `configure`. */
+  async withdrawAll(): Promise<void> {
+    this.announced.clear();
+    await this.reconfigure();
+  }
+
   /** Rewrite bird.conf and apply it with `configure` (only changed static routes are re-sent). */
   async reconfigure(): Promise<void> {
     await this.#writeConfig();
-    const out = await this.birdc("configure");
+    const out = await runToolOk("birdc", ["-s", this.socket, "configure"], { timeoutMs: 600_000 });
     if (!/Reconfigured|Reconfiguration in progress/.test(out)) {
       throw new Error(`birdc configure failed: ${out.trim()}`);
     }

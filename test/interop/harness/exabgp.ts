@@ -296,6 +296,26 @@ export class ExaBgpPeer extends BasePeer {
     }
   }
 
+  /** Write many API command lines in one go (bulk loads, benchmarks). */
+  async commands(lines: Iterable<string>): Promise<void> {
+    const f = await Deno.open(this.fifo, { write: true });
+    try {
+      let batch: string[] = [];
+      const flush = async () => {
+        const bytes = new TextEncoder().encode(batch.join(""));
+        for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+        batch = [];
+      };
+      for (const l of lines) {
+        batch.push(l.trim() + "\n");
+        if (batch.length >= 1000) await flush();
+      }
+      await flush();
+    } finally {
+      f.close();
+    }
+  }
+
   async announce(prefix: string, nextHop: string, attrs: AnnounceAttributes = {}): Promise<void> {
     const parts = [
       `announce route ${prefix} next-hop ${nextHop}`,

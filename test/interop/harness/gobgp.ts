@@ -252,6 +252,14 @@ export class GoBgpPeer extends BasePeer {
     this.announced.delete(prefix);
   }
 
+  /** Load an MRT TABLE_DUMP_V2 file into the global RIB (`gobgp mrt inject global`). */
+  async injectMrt(file: string): Promise<void> {
+    await runToolOk("gobgp", ["-u", this.apiHost, "mrt", "inject", "global", file], {
+      timeoutMs: 600_000,
+      ...this.netnsOption,
+    });
+  }
+
   async routeRefresh(neighbor: string): Promise<void> {
     await this.gobgp("neighbor", neighbor, "softresetin");
   }

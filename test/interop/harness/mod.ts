@@ -4,7 +4,7 @@ export * from "./types.ts";
 export * from "./addresses.ts";
 export { goBgpConfig, GoBgpPeer, parseGoBgpPath } from "./gobgp.ts";
 export { BirdPeer, birdProtocolName, parseBirdRoutes } from "./bird.ts";
-export { pollUntil, runTool, runToolOk, sleep } from "./_process.ts";
+export { DaemonProcess, PollAborted, pollUntil, runTool, runToolOk, sleep } from "./_process.ts";
 export { FrrPeer, parseFrrPath, parseJsonDocuments } from "./frr.ts";
 export { ExaBgpPeer, parseExaBgpUpdate } from "./exabgp.ts";
 export {
@@ -17,3 +17,4 @@ export {
 } from "./require_daemon.ts";
 export { NetnsPair, type NetnsPairOptions, type NetnsSide, strayNamespaces } from "./netns.ts";
 export { parseBirdBfdSessions } from "./bird.ts";
+export { encodeTableDumpV2, hostPrefixes, type MrtRoute } from "./mrt.ts";
