@@ -263,3 +263,44 @@ await interopTest({
     assert.ok(states.includes("down"), `states seen: ${states.join(", ")}`);
   },
 });
+
+await interopTest({
+  name: "harness: BIRD and FRR report routes of a killed GoBGP as stale until it returns",
+  daemons: ["gobgp", "bird", "frr"],
+  fn: async () => {
+    const gr = { restartTime: 30 };
+    await using gobgp = await GoBgpPeer.start({
+      address: GOBGP_ADDRESS,
+      asn: GOBGP_ASN,
+      neighbors: [
+        { address: BIRD_ADDRESS, asn: BIRD_ASN, gracefulRestart: gr },
+        { address: FRR_ADDRESS, asn: FRR_ASN, gracefulRestart: gr },
+      ],
+    });
+    const toGoBgp = [{ address: GOBGP_ADDRESS, asn: GOBGP_ASN, gracefulRestart: gr }];
+    await using bird = await BirdPeer.start({
+      address: BIRD_ADDRESS,
+      asn: BIRD_ASN,
+      neighbors: toGoBgp,
+    });
+    await using frr = await FrrPeer.start({
+      address: FRR_ADDRESS,
+      asn: FRR_ASN,
+      neighbors: toGoBgp,
+    });
+    await gobgp.announce("198.51.100.2/32", "203.0.113.2");
+    for (const peer of [bird, frr]) {
+      const r = await peer.waitForRoute("198.51.100.2/32", undefined, 20_000);
+      assert.equal(r.stale, undefined, `${peer.kind} route stale before the restart`);
+    }
+
+    await gobgp.kill("SIGKILL");
+    for (const peer of [bird, frr]) {
+      await peer.waitForRoute("198.51.100.2/32", (r) => r.stale === true, 5000);
+    }
+    await gobgp.restart(); // replays the announcement
+    for (const peer of [bird, frr]) {
+      await peer.waitForRoute("198.51.100.2/32", (r) => r.stale !== true, 20_000);
+    }
+  },
+});

@@ -205,7 +205,22 @@ export class BirdPeer extends BasePeer {
     const args = ["show", "route", "all", "table", table];
     if (neighbor) args.push("protocol", birdProtocolName(neighbor));
     else args.push("where", "source = RTS_BGP");
-    return parseBirdRoutes(await this.birdc(...args));
+    const routes = parseBirdRoutes(await this.birdc(...args));
+    // `show route` does not print BIRD's stale flag: a route is stale while its session is
+    // in graceful-restart recovery (RFC 4724 §4.2), which `show protocols all` does say.
+    const recovering = new Map<string, boolean>();
+    for (const r of routes) {
+      if (!r.from) continue;
+      let gr = recovering.get(r.from);
+      if (gr === undefined) {
+        const info = await this.birdc("show", "protocols", "all", birdProtocolName(r.from))
+          .catch(() => "");
+        gr = /Neighbor graceful restart active|Neighbor GR:/.test(info);
+        recovering.set(r.from, gr);
+      }
+      if (gr) r.stale = true;
+    }
+    return routes;
   }
 
   /** Number of routes in the table, cheap to poll (`show route count`). */
