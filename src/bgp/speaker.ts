@@ -101,7 +101,13 @@ export class BgpSpeaker {
     // Listening is off unless a neighbor is passive; it binds only that neighbor's local address.
     const addresses = new Set<string>();
     for (const n of this.#options.neighbors) {
-      if (n.passive) addresses.add(n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0"));
+      if (!n.passive) continue;
+      // listenPort 0 means "do not listen" in the config: such a neighbor can never come up.
+      if (port === 0) {
+        this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
+        continue;
+      }
+      addresses.add(n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0"));
     }
     try {
       for (const hostname of addresses) {
@@ -134,7 +140,7 @@ export class BgpSpeaker {
     }
   }
 
-  /** Port of the first listener (tests bind port 0). */
+  /** Port of the first listener. */
   get listenPort(): number | undefined {
     return this.#listeners[0]?.port;
   }

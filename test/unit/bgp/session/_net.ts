@@ -30,7 +30,7 @@ export interface TestNet {
   waitFor(cond: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** A fresh pair of loopback addresses for one test. */
   addresses(): [string, string];
-  /** Port passive speakers listen on: fixed in memory, 0 (ephemeral) on TCP. */
+  /** Port passive speakers listen on (each test has its own addresses, so a fixed port is fine). */
   listenPort: number;
   memory?: MemoryNetwork;
 }
@@ -94,7 +94,7 @@ export function tcpNet(): TestNet {
       }
       return [`127.${block}.${pair}.1`, `127.${block}.${pair}.2`];
     },
-    listenPort: 0,
+    listenPort: 1179,
   };
 }
 
