@@ -839,8 +839,17 @@ export class BgpSession {
           this.#writeRaw(bytes, "update");
         }
       }
-      for (const g of diff.announce) this.#sendGroup(g);
-      this.adjRibOut.commit(diff);
+      const sent: AnnounceGroup[] = [];
+      for (const g of diff.announce) {
+        try {
+          this.#sendGroup(g);
+          sent.push(g);
+        } catch (err) {
+          // A route that cannot be encoded (bad attribute text) must not take the session down.
+          this.#log("error", `cannot announce ${g.prefixes.join(", ")}: ${String(err)}`);
+        }
+      }
+      this.adjRibOut.commit({ withdraw: diff.withdraw, announce: sent });
       if (initial) {
         for (const family of families) this.#send(endOfRib(family));
         this.#restarting = false;

@@ -1,7 +1,8 @@
 /** Session behaviour that needs fake time or a hand-driven peer (in-memory transport only). */
 import assert from "node:assert/strict";
 import { BgpSpeaker } from "../../../../src/bgp/speaker.ts";
-import type { OpenMessage } from "../../../../src/bgp/message/types.ts";
+import { DEFAULT_OPEN_CONTEXT, type OpenMessage } from "../../../../src/bgp/message/types.ts";
+import { encodeMessage } from "../../../../src/bgp/message/codec.ts";
 import { negotiateContext } from "../../../../src/bgp/message/negotiate.ts";
 import { maxPrefixesData, shutdownCommunication } from "../../../../src/bgp/session.ts";
 import { memoryPipe } from "../../../../src/bgp/transport.ts";
@@ -351,4 +352,45 @@ Deno.test("shutdownCommunication() prefixes the length and truncates at 255 byte
   const long = shutdownCommunication("é".repeat(200));
   assert.equal(long[0], 254);
   assert.equal(long.length, 255);
+});
+
+test("BgpSession skips a route it cannot encode and keeps the session up", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer() !== undefined, "connection");
+    await handshake(net, peer()!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    const bad = route("192.0.2.9/32", { nextHop: "203.0.113.9" });
+    bad.attributes = { ...bad.attributes, communities: ["not-a-community"] };
+    a.setRoutes([bad, route("192.0.2.1/32")]);
+    await net.waitFor(
+      () => peer()!.ofType("update").some((u) => u.nlri.includes("192.0.2.1/32")),
+      "the good route",
+    );
+    await net.advance(1_000);
+    assert.equal(state(a), "Established");
+    assert.ok(!peer()!.ofType("update").some((u) => u.nlri.includes("192.0.2.9/32")));
+  } finally {
+    await a.stop();
+  }
+});
+
+test("BgpSession rejects an OPEN with hold time 2 with 2/6 Unacceptable Hold Time", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer()?.ofType("open").length === 1, "OPEN from us");
+    const bytes = encodeMessage(peerOpen({ holdTime: 3 }), DEFAULT_OPEN_CONTEXT);
+    // Header (19) + version (1) + My AS (2): the hold time field.
+    bytes[22] = 0;
+    bytes[23] = 2;
+    peer()!.sendRaw(bytes);
+    await net.waitFor(() => peer()!.ofType("notification").length === 1, "NOTIFICATION");
+    const n = peer()!.ofType("notification")[0]!;
+    assert.deepEqual([n.code, n.subcode], [2, 6]);
+    assert.notEqual(state(a), "Established");
+  } finally {
+    await a.stop();
+  }
 });
