@@ -57,7 +57,8 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
     // BIRD refuses a direct neighbour on 127/8 ("Invalid remote address") without multihop.
     ...(n.multihop || n.address.startsWith("127.") ? ["  multihop;"] : []),
     `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`,
-    "  connect retry time 1; connect delay time 1;",
+    // start delay (default 5 s) holds off the first connect after start and restart.
+    "  connect retry time 1; connect delay time 1; start delay time 1;",
     // The default error wait (60, 300 s) would stall every reconnect after a failed test.
     "  error wait time 1, 5;",
   ];
