@@ -15,9 +15,11 @@ import {
   GOBGP_ASN,
   GoBgpPeer,
   interopTest,
+  missingBinaries,
   parseBirdRoutes,
   parseJsonDocuments,
   pollUntil,
+  requireBinaries,
   requireDaemon,
   type Route,
 } from "./harness/mod.ts";
@@ -91,10 +93,30 @@ Deno.test("parseJsonDocuments() splits concatenated vtysh JSON output", () => {
   }]);
 });
 
-Deno.test("requireDaemon() finds installed daemons or says why not", async () => {
-  // Either the daemon is there, or (outside CI) the answer is false: never a silent pass.
-  const found = await requireDaemon("gobgp").catch((e: Error) => e.message);
-  assert.ok(found === true || found === false || found.includes("not installed"));
+Deno.test("requireDaemon() answers true exactly when every binary is installed", async () => {
+  const ci = Deno.env.get("CI");
+  Deno.env.delete("CI");
+  try {
+    assert.equal(await requireDaemon("gobgp"), (await missingBinaries("gobgp")).length === 0);
+    assert.equal(await requireBinaries(["sh"], "dash"), true);
+    assert.equal(await requireBinaries(["acst-no-such-daemon"], "none"), false);
+  } finally {
+    if (ci !== undefined) Deno.env.set("CI", ci);
+  }
+});
+
+Deno.test("requireBinaries() throws under CI=true when a daemon is missing", async () => {
+  const ci = Deno.env.get("CI");
+  Deno.env.set("CI", "true");
+  try {
+    await assert.rejects(
+      requireBinaries(["/usr/sbin/acst-no-such-daemon"], "acst"),
+      /missing under CI: \/usr\/sbin\/acst-no-such-daemon not installed \(Debian package acst\)/,
+    );
+  } finally {
+    if (ci === undefined) Deno.env.delete("CI");
+    else Deno.env.set("CI", ci);
+  }
 });
 
 await interopTest({
@@ -160,20 +182,6 @@ await interopTest({
     await bird.withdraw("198.51.100.3/32");
     await gobgp.waitForNoRoute("198.51.100.3/32");
 
-    // A paused GoBGP sends no KEEPALIVE: BIRD's 3 s hold timer expires.
-    await gobgp.pause();
-    await pollUntil(
-      "BIRD to drop the paused session",
-      async () => (await bird.sessionState(GOBGP_ADDRESS)) !== "established" ? true : undefined,
-      {
-        timeoutMs: 8000,
-      },
-    );
-    await gobgp.resume();
-    await bird.waitEstablished(GOBGP_ADDRESS, 15_000);
-    // GoBGP re-sends its table on the new session.
-    await bird.waitForRoute("2001:db8:2::/48");
-
     // BIRD keeps announced routes across restart() (they live in its config).
     await bird.announce("198.51.100.4/32", "203.0.113.4");
     await gobgp.waitForRoute("198.51.100.4/32");
@@ -185,7 +193,8 @@ await interopTest({
 });
 
 await interopTest({
-  name: "harness: FRR and ExaBGP exchange routes; ExaBGP logs every UPDATE in order",
+  name:
+    "harness: FRR and ExaBGP exchange routes, survive pause and restart; ExaBGP logs UPDATEs in order",
   daemons: ["frr", "exabgp"],
   fn: async () => {
     await using exa = await ExaBgpPeer.start({
@@ -252,6 +261,18 @@ await interopTest({
     await exa.withdraw("198.51.100.6/32");
     await frr.waitForNoRoute("198.51.100.6/32");
     await frr.routeRefresh(EXABGP_ADDRESS);
+
+    // A paused ExaBGP sends no KEEPALIVE: FRR's 3 s hold timer expires; resumed, it reconnects.
+    await exa.pause();
+    await pollUntil(
+      "FRR to drop the paused session",
+      async () => (await frr.sessionState(EXABGP_ADDRESS)) !== "established" ? true : undefined,
+      {
+        timeoutMs: 8000,
+      },
+    );
+    await exa.resume();
+    await frr.waitEstablished(EXABGP_ADDRESS, 15_000);
 
     // FRR restarted: ExaBGP sees the session close, then FRR's routes again.
     await frr.restart();

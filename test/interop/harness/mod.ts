@@ -13,6 +13,7 @@ export {
   interopTest,
   type InteropTestDefinition,
   missingBinaries,
+  requireBinaries,
   requireDaemon,
 } from "./require_daemon.ts";
 export { NetnsPair, type NetnsPairOptions, type NetnsSide, strayNamespaces } from "./netns.ts";

@@ -27,11 +27,19 @@ export async function missingBinaries(name: DaemonName): Promise<string[]> {
  * test run fails); elsewhere it returns false and the caller marks the test ignored.
  */
 export async function requireDaemon(name: DaemonName): Promise<boolean> {
-  const missing = await missingBinaries(name);
+  const d = DAEMON_BINARIES[name];
+  return await requireBinaries(d.binaries, d.package);
+}
+
+/** requireDaemon() for any list of binaries (absolute paths or names on PATH). */
+export async function requireBinaries(
+  binaries: readonly string[],
+  packageName: string,
+): Promise<boolean> {
+  const missing: string[] = [];
+  for (const b of binaries) if (!(await commandExists(b))) missing.push(b);
   if (missing.length === 0) return true;
-  const message = `${missing.join(", ")} not installed (Debian package ${
-    DAEMON_BINARIES[name].package
-  })`;
+  const message = `${missing.join(", ")} not installed (Debian package ${packageName})`;
   if (Deno.env.get("CI") === "true") throw new Error(`Interop daemon missing under CI: ${message}`);
   return false;
 }
