@@ -177,17 +177,47 @@ export interface InRoute {
 /** What a peer sent us, bounded by the prefix limit the session enforces. */
 export class AdjRibIn {
   #routes = new Map<string, InRoute>();
+  /**
+   * Identical attribute sets are stored once (a full table has far fewer
+   * distinct sets than prefixes); reference counts drop them when unused.
+   */
+  #shared = new Map<string, { attributes: PathAttributes; refs: number }>();
+  #keys = new WeakMap<PathAttributes, string>();
 
   get size(): number {
     return this.#routes.size;
   }
 
   set(route: InRoute): void {
-    this.#routes.set(route.prefix, route);
+    const key = JSON.stringify(route.attributes);
+    let shared = this.#shared.get(key);
+    if (!shared) {
+      shared = { attributes: route.attributes, refs: 0 };
+      this.#shared.set(key, shared);
+      this.#keys.set(route.attributes, key);
+    }
+    shared.refs++;
+    const old = this.#routes.get(route.prefix);
+    if (old) this.#release(old);
+    this.#routes.set(route.prefix, { ...route, attributes: shared.attributes });
   }
 
   delete(prefix: string): boolean {
+    const old = this.#routes.get(prefix);
+    if (!old) return false;
+    this.#release(old);
     return this.#routes.delete(prefix);
+  }
+
+  #release(route: InRoute): void {
+    const key = this.#keys.get(route.attributes);
+    const shared = key === undefined ? undefined : this.#shared.get(key);
+    if (shared && --shared.refs === 0) this.#shared.delete(key!);
+  }
+
+  /** Distinct attribute sets held (for tests and status). */
+  get attributeSets(): number {
+    return this.#shared.size;
   }
 
   get(prefix: string): InRoute | undefined {
@@ -200,6 +230,7 @@ export class AdjRibIn {
 
   clear(): void {
     this.#routes.clear();
+    this.#shared.clear();
   }
 
   routes(): IterableIterator<InRoute> {

@@ -133,3 +133,18 @@ Deno.test("outRouteFor() maps an IPv4 session address into IPv6 for an IPv6 rout
   );
   assert.equal(r.nextHop, "::ffff:127.0.0.1");
 });
+
+Deno.test("AdjRibIn stores identical attribute sets once and frees them when unused", () => {
+  const rib = new AdjRibIn();
+  for (let i = 1; i <= 100; i++) {
+    rib.set({ prefix: `198.51.100.${i}/32`, family: "ipv4-unicast", attributes: { med: 1 } });
+  }
+  rib.set({ prefix: "198.51.100.200/32", family: "ipv4-unicast", attributes: { med: 2 } });
+  assert.equal(rib.size, 101);
+  assert.equal(rib.attributeSets, 2);
+  assert.equal(rib.get("198.51.100.1/32")!.attributes, rib.get("198.51.100.2/32")!.attributes);
+  rib.delete("198.51.100.200/32");
+  assert.equal(rib.attributeSets, 1);
+  rib.set({ prefix: "198.51.100.1/32", family: "ipv4-unicast", attributes: { med: 3 } });
+  assert.equal(rib.attributeSets, 2);
+});
