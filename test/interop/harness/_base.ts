@@ -1,4 +1,4 @@
-import { type DaemonProcess, pollUntil, tailFile } from "./_process.ts";
+import { type DaemonProcess, pollUntil, tailFile, waitForFreePort } from "./_process.ts";
 import type {
   AnnounceAttributes,
   Family,
@@ -114,6 +114,18 @@ export abstract class BasePeer implements PeerDaemon {
 
   /** Run launch(); if it fails, kill whatever was started and throw with the log tail. */
   protected async startOrCleanUp(): Promise<void> {
+    // Another run (another helper's tests) may hold this address: wait for it rather than fail.
+    if (!this.options.netns) {
+      const waitMs = Number(Deno.env.get("ACST_PORT_WAIT_MS") ?? 60_000);
+      const free = await waitForFreePort(this.options.address, this.listenPort, waitMs);
+      if (!free) {
+        await this.stop();
+        throw new Error(
+          `Cannot start ${this.kind}: ${this.options.address}:${this.listenPort} stayed in use ` +
+            `for ${waitMs} ms (another test run or a leftover daemon; see \`ss -ltnp\`)`,
+        );
+      }
+    }
     try {
       await this.launch();
     } catch (e) {

@@ -191,6 +191,28 @@ export async function tailFile(path: string, n: number): Promise<string> {
   }
 }
 
+/**
+ * Wait until nothing listens on `hostname:port` (another test run on this shared
+ * machine may be using the same address plan); false if it stays busy.
+ */
+export async function waitForFreePort(
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      Deno.listen({ hostname, port, transport: "tcp" }).close();
+      return true;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AddrInUse)) return true; // not ours to judge: let the daemon try
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(200);
+  }
+}
+
 /** Whether an executable exists (absolute path or on PATH). */
 export async function commandExists(cmd: string): Promise<boolean> {
   if (cmd.startsWith("/")) return await Deno.stat(cmd).then((s) => s.isFile, () => false);
