@@ -131,10 +131,11 @@ export class Agent {
 
   static async start(
     ns: string,
-    config: { listen: string; sessions: AgentSessionConfig[]; probeLoad?: number },
+    config: { listen: string; sessions: AgentSessionConfig[]; probeLoad?: number } | object,
+    script = AGENT,
   ): Promise<Agent> {
     const child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", AGENT, JSON.stringify(config)],
+      args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", script, JSON.stringify(config)],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -233,6 +234,14 @@ export class FrrBfd {
       rxMs: number;
       multiplier: number;
     }[],
+    options: {
+      /** Extra lines inside bfdd's `bfd` block (e.g. a profile). */
+      bfdLines?: string[];
+      /** A bgpd.conf (bgpd then runs too, with zebra); `$DIR` is replaced by the work dir. */
+      bgpdConfig?: string;
+      /** Address bgpd listens on. */
+      bgpdListen?: string;
+    } = {},
   ): Promise<FrrBfd> {
     const dir = await Deno.makeTempDir({ prefix: "acst-bfd-frr-" });
     const frr = new FrrBfd(dir);
@@ -255,14 +264,20 @@ export class FrrBfd {
         " exit",
       );
     }
-    lines.push("exit", "");
+    lines.push(...(options.bfdLines ?? []), "exit", "");
     await Deno.writeTextFile(`${dir}/bfdd.conf`, lines.join("\n"));
+    if (options.bgpdConfig) {
+      await Deno.writeTextFile(`${dir}/bgpd.conf`, options.bgpdConfig.replaceAll("$DIR", dir));
+    }
     await Deno.chmod(dir, 0o777);
     const common = `-d -P 0 --vty_socket ${dir}/run -z ${dir}/run/zserv.api -u root -g frrvty`;
     // libfrr writes under /var/tmp/frr: give these daemons a private /var/tmp.
     const script = `mount --bind ${dir}/vartmp /var/tmp && ` +
       `/usr/lib/frr/zebra ${common} -f ${dir}/zebra.conf -i ${dir}/run/zebra.pid && sleep 1 && ` +
-      `/usr/lib/frr/bfdd ${common} -f ${dir}/bfdd.conf -i ${dir}/run/bfdd.pid --bfdctl ${dir}/run/bfdd.sock`;
+      `/usr/lib/frr/bfdd ${common} -f ${dir}/bfdd.conf -i ${dir}/run/bfdd.pid --bfdctl ${dir}/run/bfdd.sock` +
+      (options.bgpdConfig
+        ? ` && /usr/lib/frr/bgpd ${common} -f ${dir}/bgpd.conf -i ${dir}/run/bgpd.pid -l ${options.bgpdListen} -p 179`
+        : "");
     try {
       await run("ip", [
         "netns",
@@ -277,6 +292,7 @@ export class FrrBfd {
         script,
       ]);
       frr.#pids = [await frr.#pid("zebra"), await frr.bfddPid()];
+      if (options.bgpdConfig) frr.#pids.push(await frr.#pid("bgpd"));
     } catch (e) {
       await frr.stop();
       throw e;
@@ -296,14 +312,23 @@ export class FrrBfd {
     return this.#pid("bfdd");
   }
 
-  /** `show bfd peers json`, keyed by peer address. */
-  async peers(): Promise<Record<string, { status: string; diagnostic: string }>> {
-    const out = await run("vtysh", [
+  /**
+   * Run vtysh commands against one daemon (`-d`): vtysh without it talks to
+   * every daemon and hangs while one of them is stopped (SIGSTOP).
+   */
+  async vtysh(daemon: string, ...commands: string[]): Promise<string> {
+    return await run("vtysh", [
       "--vty_socket",
       `${this.dir}/run`,
-      "-c",
-      "show bfd peers json",
+      "-d",
+      daemon,
+      ...commands.flatMap((c) => ["-c", c]),
     ]);
+  }
+
+  /** `show bfd peers json`, keyed by peer address. */
+  async peers(): Promise<Record<string, { status: string; diagnostic: string }>> {
+    const out = await this.vtysh("bfdd", "show bfd peers json");
     const list = JSON.parse(out.slice(out.indexOf("["))) as {
       peer: string;
       status: string;
@@ -329,7 +354,7 @@ export class FrrBfd {
   }
 
   async stop(): Promise<void> {
-    for (const daemon of ["bfdd", "zebra"]) {
+    for (const daemon of ["bgpd", "bfdd", "zebra"]) {
       const text = await Deno.readTextFile(`${this.dir}/run/${daemon}.pid`).catch(() => "");
       const pid = parseInt(text.trim(), 10);
       if (pid > 0) {
