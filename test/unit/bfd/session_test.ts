@@ -233,7 +233,7 @@ Deno.test("a send error never escapes the timer", () => {
   assert.equal(clock.inner.pending, 1); // still scheduled
 });
 
-Deno.test("after a stall, a Detection Time that passed counts before a backlogged packet", () => {
+Deno.test("after a stall longer than three Detection Times, a backlogged packet cannot keep the session Up", () => {
   const pair = upPair();
   // The event loop stalls for 1 s; B's packets pile up, then one is processed before any timer.
   pair.clock.stall(1000);

@@ -81,3 +81,27 @@ Deno.test("UdpTransport sends from one port in 49152-65535 for the whole session
   assert.ok(sourcePort! >= 49152 && sourcePort! <= 65535, `source port ${sourcePort}`);
   assert.ok(seen.every((s) => s.address === A));
 });
+
+Deno.test("UdpTransport runs RFC 5883 multihop sessions on the multihop port", async () => {
+  const A2 = "127.0.0.73", B2 = "127.0.0.74";
+  const port = await freePort(A2);
+  const options = (listenAddress: string) => ({
+    listenAddress,
+    singleHopPort: 0,
+    multihopPort: port,
+  });
+  const a = new BfdManager({ transport: new UdpTransport(options(A2)) });
+  const b = new BfdManager({ transport: new UdpTransport(options(B2)) });
+  try {
+    await a.start();
+    await b.start();
+    const timers = { minTxMs: 50, minRxMs: 50, multiplier: 3, multihop: true };
+    await a.addSession(B2, { localAddress: A2, ...timers });
+    await b.addSession(A2, { localAddress: B2, ...timers });
+    await waitFor(() => a.state(B2) === "Up" && b.state(A2) === "Up", 3000);
+    assert.deepEqual(a.drops(), {});
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
