@@ -13,6 +13,11 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
       "--restarting",
       "this start follows a restart: set the graceful-restart R bit (RFC 4724)",
     )
+    .option(
+      "--graceful-exit",
+      "on SIGTERM/SIGINT close sessions without withdrawing, so graceful-restart peers keep " +
+        "the routes until the next start (start that one with --restarting)",
+    )
     .option("--log-level <level>", "override logging.level (debug, info, warning, error)")
     .action(async (opts) => {
       const path = resolveConfigPath(opts.config, ctx.env);
@@ -38,7 +43,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         return;
       }
       await untilStopped(ctx.signal);
-      await daemon.stop();
+      await daemon.stop(opts.gracefulExit === true ? { keepRoutes: true } : {});
       setExit(ExitCode.Ok);
     });
 }
