@@ -5,6 +5,7 @@ import {
   BIRD_ADDRESS,
   BIRD_ASN,
   BirdPeer,
+  encodeTableDumpV2,
   EXABGP_ADDRESS,
   EXABGP_ASN,
   ExaBgpPeer,
@@ -14,6 +15,7 @@ import {
   GOBGP_ADDRESS,
   GOBGP_ASN,
   GoBgpPeer,
+  hostPrefixes,
   interopTest,
   missingBinaries,
   parseBirdRoutes,
@@ -91,6 +93,44 @@ Deno.test("parseJsonDocuments() splits concatenated vtysh JSON output", () => {
   assert.deepEqual(parseJsonDocuments('{"a":"}{"}\n{"b":{"c":1}}\n'), [{ a: "}{" }, {
     b: { c: 1 },
   }]);
+});
+
+/** "01 02 ff" → bytes; spaces only group the fields for the reader. */
+const hex = (text: string) =>
+  Uint8Array.from(text.match(/[0-9a-f]{2}/g)!.map((b) => parseInt(b, 16)));
+
+Deno.test("encodeTableDumpV2() writes a PEER_INDEX_TABLE and one RIB_IPV4_UNICAST record", () => {
+  const bytes = encodeTableDumpV2(
+    [{ prefix: "10.1.2.0/24", nextHop: "203.0.113.9", asPath: [65001] }],
+    { routerId: "192.0.2.1", address: "192.0.2.2", asn: 64999 },
+    0x01020304,
+  );
+  const expected = [
+    "01020304 000d 0001 00000015", // timestamp, TABLE_DUMP_V2, PEER_INDEX_TABLE, length 21
+    "c0000201 0000 0001", // collector ID, view name length 0, 1 peer
+    "02 c0000201 c0000202 0000fde7", // peer type (IPv4, AS4), ID, address, AS 64999
+    "01020304 000d 0002 00000026", // RIB_IPV4_UNICAST, length 38
+    "00000000 18 0a0102", // sequence 0, 10.1.2.0/24 in 3 bytes
+    "0001 0000 01020304 0014", // 1 entry, peer 0, originated time, attributes 20 bytes
+    "40010100", // ORIGIN IGP
+    "400206 0201 0000fde9", // AS_PATH: one AS_SEQUENCE of [65001]
+    "400304 cb007109", // NEXT_HOP 203.0.113.9
+  ].join(" ");
+  assert.deepEqual(bytes, hex(expected));
+  assert.throws(
+    () =>
+      encodeTableDumpV2([{ prefix: "10.0.0.0/33", nextHop: "203.0.113.9" }], {
+        routerId: "192.0.2.1",
+        address: "192.0.2.1",
+        asn: 1,
+      }),
+    TypeError,
+  );
+  assert.deepEqual([...hostPrefixes(3, "10.0.0.255")], [
+    "10.0.0.255/32",
+    "10.0.1.0/32",
+    "10.0.1.1/32",
+  ]);
 });
 
 Deno.test("requireDaemon() answers true exactly when every binary is installed", async () => {

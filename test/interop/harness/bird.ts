@@ -117,13 +117,12 @@ export class BirdPeer extends BasePeer {
       "protocol device { scan time 10; }",
     ];
     for (const f of this.families) {
-      const routes = [...this.announced.values()].filter((r) => familyOf(r.prefix) === f);
-      parts.push(
-        `protocol static acst_ann_${f} {`,
-        `  ${f} { import all; };`,
-        ...routes.map((r) => staticRoute(r.prefix, r.nextHop, r.attrs)),
-        "}",
-      );
+      parts.push(`protocol static acst_ann_${f} {`, `  ${f} { import all; };`);
+      // A loop, not push(...spread): a million routes would overflow the call stack.
+      for (const r of this.announced.values()) {
+        if (familyOf(r.prefix) === f) parts.push(staticRoute(r.prefix, r.nextHop, r.attrs));
+      }
+      parts.push("}");
     }
     if (o.bfd) {
       const b = o.bfd;

@@ -14,6 +14,51 @@ function ipv4Bytes(address: string): number[] {
   return parts;
 }
 
+/** Append-only byte buffer that doubles as it grows (a million routes is ~45 MB). */
+class ByteWriter {
+  #buf = new Uint8Array(1 << 16);
+  length = 0;
+
+  #reserve(n: number): void {
+    if (this.length + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.length));
+    this.#buf = next;
+  }
+
+  u8(...values: number[]): void {
+    this.#reserve(values.length);
+    for (const v of values) this.#buf[this.length++] = v & 0xff;
+  }
+
+  u16(v: number): void {
+    this.u8(v >>> 8, v);
+  }
+
+  u32(v: number): void {
+    this.u8(v >>> 24, v >>> 16, v >>> 8, v);
+  }
+
+  /** Overwrite a u16/u32 written earlier (lengths are filled in at the end). */
+  patch32(at: number, v: number): void {
+    this.#buf[at] = (v >>> 24) & 0xff;
+    this.#buf[at + 1] = (v >>> 16) & 0xff;
+    this.#buf[at + 2] = (v >>> 8) & 0xff;
+    this.#buf[at + 3] = v & 0xff;
+  }
+
+  patch16(at: number, v: number): void {
+    this.#buf[at] = (v >>> 8) & 0xff;
+    this.#buf[at + 1] = v & 0xff;
+  }
+
+  bytes(): Uint8Array {
+    return this.#buf.slice(0, this.length);
+  }
+}
+
 /*
  * MRT common header (RFC 6396 §2):
  *  0                   1                   2                   3
@@ -24,20 +69,16 @@ function ipv4Bytes(address: string): number[] {
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                             Length                            |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * Writes the header with length 0 and returns a function that fills it in.
  */
-function record(subtype: number, body: number[], timestamp: number): number[] {
-  const len = body.length;
-  return [
-    ...u32(timestamp),
-    ...u16(MRT_TABLE_DUMP_V2),
-    ...u16(subtype),
-    ...u32(len),
-    ...body,
-  ];
+function beginRecord(w: ByteWriter, subtype: number, timestamp: number): () => void {
+  w.u32(timestamp);
+  w.u16(MRT_TABLE_DUMP_V2);
+  w.u16(subtype);
+  const lengthAt = w.length;
+  w.u32(0);
+  return () => w.patch32(lengthAt, w.length - lengthAt - 4);
 }
-
-const u16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
-const u32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 
 export interface MrtRoute {
   /** "198.51.100.0/24" */
@@ -57,17 +98,16 @@ export function encodeTableDumpV2(
   peer: { routerId: string; address: string; asn: number },
   timestamp = Math.floor(Date.now() / 1000),
 ): Uint8Array {
-  const chunks: number[][] = [];
-  // Peer type 0x02: IPv4 peer address, 4-octet AS.
-  chunks.push(record(PEER_INDEX_TABLE, [
-    ...ipv4Bytes(peer.routerId),
-    ...u16(0), // view name length
-    ...u16(1), // peer count
-    0x02,
-    ...ipv4Bytes(peer.routerId),
-    ...ipv4Bytes(peer.address),
-    ...u32(peer.asn),
-  ], timestamp));
+  const w = new ByteWriter();
+  let end = beginRecord(w, PEER_INDEX_TABLE, timestamp);
+  w.u8(...ipv4Bytes(peer.routerId)); // collector BGP ID
+  w.u16(0); // view name length
+  w.u16(1); // peer count
+  w.u8(0x02); // peer type: IPv4 address, 4-octet AS
+  w.u8(...ipv4Bytes(peer.routerId));
+  w.u8(...ipv4Bytes(peer.address));
+  w.u32(peer.asn);
+  end();
   let sequence = 0;
   for (const r of routes) {
     const [addr = "", lenText = ""] = r.prefix.split("/");
@@ -75,41 +115,27 @@ export function encodeTableDumpV2(
     if (!Number.isInteger(length) || length < 0 || length > 32) {
       throw new TypeError(`Cannot parse prefix "${r.prefix}"`);
     }
-    const prefixBytes = ipv4Bytes(addr).slice(0, Math.ceil(length / 8));
     const asPath = r.asPath ?? [];
-    const attrs = [
-      0x40,
-      1,
-      1,
-      0, // ORIGIN IGP
-      0x40,
-      2,
-      ...(asPath.length ? [2 + 4 * asPath.length, 2, asPath.length] : [0]),
-      ...asPath.flatMap(u32),
-      0x40,
-      3,
-      4,
-      ...ipv4Bytes(r.nextHop), // NEXT_HOP
-    ];
-    chunks.push(record(RIB_IPV4_UNICAST, [
-      ...u32(sequence++),
-      length,
-      ...prefixBytes,
-      ...u16(1), // entry count
-      ...u16(0), // peer index
-      ...u32(timestamp),
-      ...u16(attrs.length),
-      ...attrs,
-    ], timestamp));
+    end = beginRecord(w, RIB_IPV4_UNICAST, timestamp);
+    w.u32(sequence++);
+    w.u8(length, ...ipv4Bytes(addr).slice(0, Math.ceil(length / 8)));
+    w.u16(1); // entry count
+    w.u16(0); // peer index
+    w.u32(timestamp); // originated time
+    const attrLengthAt = w.length;
+    w.u16(0);
+    w.u8(0x40, 1, 1, 0); // ORIGIN IGP
+    if (asPath.length) {
+      w.u8(0x40, 2, 2 + 4 * asPath.length, 2, asPath.length); // AS_PATH, one AS_SEQUENCE
+      for (const asn of asPath) w.u32(asn);
+    } else {
+      w.u8(0x40, 2, 0); // empty AS_PATH
+    }
+    w.u8(0x40, 3, 4, ...ipv4Bytes(r.nextHop)); // NEXT_HOP
+    w.patch16(attrLengthAt, w.length - attrLengthAt - 2);
+    end();
   }
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return w.bytes();
 }
 
 /** `count` consecutive IPv4 /32 prefixes starting at `first` ("10.0.0.0"). */
