@@ -185,3 +185,51 @@ Deno.test("BfdManager.close() stops every session and leaves no timer behind", a
   clock.tick(10); // deliver what was in flight
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("BfdManager survives random datagrams and packets with random fields (fuzz)", async () => {
+  const fc = (await import("fast-check")).default;
+  const { clock, network, a, b } = await twoManagers();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  const discr = a.session(B)!.localDiscriminator;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ minLength: 0, maxLength: 60 }),
+        fc.record({
+          state: fc.integer({ min: 0, max: 3 }),
+          poll: fc.boolean(),
+          final: fc.boolean(),
+          mult: fc.integer({ min: 0, max: 255 }),
+          rx: fc.nat(),
+          tx: fc.nat(),
+          yours: fc.constantFrom(0, discr, 12345),
+        }).map((f) => {
+          const bytes = new Uint8Array(24);
+          const view = new DataView(bytes.buffer);
+          bytes[0] = 0x20;
+          bytes[1] = (f.state << 6) | (f.poll ? 0x20 : 0) | (f.final ? 0x10 : 0);
+          bytes[2] = f.mult;
+          bytes[3] = 24;
+          view.setUint32(4, 99);
+          view.setUint32(8, f.yours);
+          view.setUint32(12, f.tx);
+          view.setUint32(16, f.rx);
+          return bytes;
+        }),
+      ),
+      (bytes) => {
+        network.inject(B, A, bytes);
+        clock.tick(1);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  // Whatever arrived, the session is in a valid state and timers still run.
+  assert.ok(["AdminDown", "Down", "Init", "Up"].includes(a.state(B)!));
+  await a.close();
+  await b.close();
+  clock.tick(10);
+  assert.equal(clock.pending, 0);
+});
