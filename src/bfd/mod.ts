@@ -47,6 +47,13 @@ export {
   type BfdPeerConfig,
   type BfdStateListener,
 } from "./manager.ts";
+export { bfdMetrics, type BfdPacketSink, type BfdStateSink } from "./metrics.ts";
+export {
+  type BfdLog,
+  BfdService,
+  type BfdServiceOptions,
+  type BgpSessionControl,
+} from "./daemon.ts";
 export {
   BfdBgpCoupling,
   type BfdCoupledSpeaker,

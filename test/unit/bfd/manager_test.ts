@@ -233,3 +233,26 @@ Deno.test("BfdManager survives random datagrams and packets with random fields (
   clock.tick(10);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("bfdMetrics() reports state changes as bfdState(peer, state, previous)", async () => {
+  const { bfdMetrics } = await import("../../../src/bfd/metrics.ts");
+  const states: string[] = [];
+  let sent = 0;
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const metrics = bfdMetrics({
+    bfdState: (peer, state, previous) => states.push(`${peer} ${previous}->${state}`),
+    bfdPacket: (_peer, direction) => direction === "sent" && sent++,
+  });
+  const a = new BfdManager({ transport: network.transport(A), clock, metrics });
+  const b = new BfdManager({ transport: network.transport(B), clock });
+  await a.start();
+  await b.start();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  assert.deepEqual(states, [`${B} Down->Init`, `${B} Init->Up`]);
+  assert.ok(sent > 0);
+  await a.close();
+  await b.close();
+});
