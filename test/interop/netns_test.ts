@@ -12,6 +12,10 @@ import {
   pollUntil,
 } from "./harness/mod.ts";
 
+/** Prints "refused" when a TCP connection to argv[1]:9 is refused, i.e. the host answered. */
+const PROBE = "import socket,sys\ntry: socket.create_connection((sys.argv[1], 9), timeout=1)\n" +
+  "except ConnectionRefusedError: print('refused')\nexcept OSError as e: print(e)";
+
 Deno.test("parseBirdBfdSessions() reads the session table", () => {
   const text = [
     "BIRD 2.0.12 ready.",
@@ -35,13 +39,13 @@ await interopTest({
       await using pair = await NetnsPair.create();
       names = [pair.a.name, pair.b.name];
       // A refused TCP connection proves the packet crossed the veth pair (no ping installed).
-      const probe = await pair.exec(pair.a, "python3", [
-        "-c",
-        "import socket,sys\ntry: socket.create_connection((sys.argv[1], 9), timeout=2)\n" +
-        "except ConnectionRefusedError: print('refused')",
-        pair.b.address,
-      ]);
+      const probe = await pair.exec(pair.a, "python3", ["-c", PROBE, pair.b.address]);
       assert.equal(probe.stdout.trim(), "refused", probe.stderr);
+      // With the link down the address is gone from the route table: no answer at all.
+      await pair.setLink(pair.a, false);
+      const cut = await pair.exec(pair.a, "python3", ["-c", PROBE, pair.b.address]);
+      assert.notEqual(cut.stdout.trim(), "refused");
+      await pair.setLink(pair.a, true);
     }
     const list = (await new Deno.Command("ip", { args: ["netns", "list"] }).output()).stdout;
     const left = new TextDecoder().decode(list);
