@@ -401,6 +401,8 @@ export class BirdBfd {
     neighbors: { peer: string; local: string }[],
     /** e.g. `authentication meticulous keyed sha1; password "x" { id 3; };` */
     interfaceExtra = "",
+    /** More protocols (e.g. a `protocol bgp` with `bfd yes`). */
+    extraConfig = "",
   ): Promise<BirdBfd> {
     const dir = await Deno.makeTempDir({ prefix: "acst-bfd-bird-" });
     const bird = new BirdBfd(dir);
@@ -414,6 +416,7 @@ export class BirdBfd {
       `  interface "${iface}" { min rx interval ${timers.rxMs} ms; min tx interval ${timers.txMs} ms; multiplier ${timers.multiplier}; ${interfaceExtra} };`,
       ...neighbors.map((n) => `  neighbor ${n.peer} dev "${iface}" local ${n.local};`),
       "}",
+      extraConfig,
       "",
     ].join("\n");
     await Deno.writeTextFile(`${dir}/bird.conf`, config);
@@ -454,6 +457,11 @@ export class BirdBfd {
 
   async pid(): Promise<number> {
     return parseInt((await Deno.readTextFile(`${this.dir}/bird.pid`)).trim(), 10);
+  }
+
+  /** Run one birdc command. */
+  async birdc(...args: string[]): Promise<string> {
+    return await run("birdc", ["-s", `${this.dir}/bird.ctl`, ...args]);
   }
 
   /** `show bfd sessions` parsed: peer address -> state. */
