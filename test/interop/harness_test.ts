@@ -24,7 +24,10 @@ import {
   requireBinaries,
   requireDaemon,
   type Route,
+  SPARE_ADDRESSES,
 } from "./harness/mod.ts";
+
+const processExists = (pid: number) => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
 
 /** The attributes a test route carries, without the fields that vary per daemon. */
 function essentials(r: Route) {
@@ -363,5 +366,52 @@ await interopTest({
     for (const peer of [bird, frr]) {
       await peer.waitForRoute("198.51.100.2/32", (r) => r.stale !== true, 20_000);
     }
+  },
+});
+
+await interopTest({
+  name: "harness: a daemon left behind by a killed test run is reaped when its address is needed",
+  daemons: ["bird"],
+  fn: async () => {
+    const address = SPARE_ADDRESSES[40]!;
+    // A neighbour makes BIRD listen on address:179, the resource a later run needs.
+    const neighbors = `[{ address: "${SPARE_ADDRESSES[39]!}", asn: 65011, passive: true }]`;
+    const mod = new URL("./harness/mod.ts", import.meta.url).href;
+    // A test run that starts BIRD and is then SIGKILLed: no cleanup code runs.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { BirdPeer } from "${mod}";
+         const bird = await BirdPeer.start({ address: "${address}", asn: 65010, neighbors: ${neighbors} });
+         console.log(bird.pid);
+         await new Promise(() => {});`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const orphanPid = Number((await reader.read()).value?.trim());
+    try {
+      child.kill("SIGKILL");
+    } catch { /* it failed on its own; the assertion below says so */ }
+    await child.status;
+    await reader.cancel();
+    assert.ok(orphanPid > 0 && (await processExists(orphanPid)), "the orphan BIRD runs on");
+
+    const started = Date.now();
+    await using bird = await BirdPeer.start({
+      address,
+      asn: 65010,
+      neighbors: [{ address: SPARE_ADDRESSES[39]!, asn: 65011, passive: true }],
+    });
+    assert.ok(Date.now() - started < 10_000, "the orphan was reaped, not waited out");
+    await pollUntil(
+      "the orphan BIRD to exit",
+      async () => (await processExists(orphanPid)) ? undefined : true,
+      { timeoutMs: 5000 },
+    );
+    assert.equal(await bird.sessionState(SPARE_ADDRESSES[39]!), "active");
+    // The new BIRD, not the orphan, holds the port now.
+    assert.throws(() => Deno.listen({ hostname: address, port: 179 }), Deno.errors.AddrInUse);
   },
 });

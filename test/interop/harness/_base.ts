@@ -1,4 +1,5 @@
 import { type DaemonProcess, pollUntil, tailFile, waitForFreePort } from "./_process.ts";
+import { reapOrphanedDaemons, recordOwner } from "./_reaper.ts";
 import type {
   AnnounceAttributes,
   Family,
@@ -48,6 +49,8 @@ export function normaliseState(raw: string | number | undefined): SessionState {
   for (const k of known) {
     if (s === k || s === `bgpfsmstate${k}` || s === `sessionstate${k}`) return k;
   }
+  // BIRD's "Passive": waiting for the neighbour to connect, which RFC 4271 calls Active.
+  if (s === "passive") return "active";
   return "unknown";
 }
 
@@ -117,7 +120,12 @@ export abstract class BasePeer implements PeerDaemon {
     // Another run (another helper's tests) may hold this address: wait for it rather than fail.
     if (!this.options.netns) {
       const waitMs = Number(Deno.env.get("ACST_PORT_WAIT_MS") ?? 60_000);
-      const free = await waitForFreePort(this.options.address, this.listenPort, waitMs);
+      let free = await waitForFreePort(this.options.address, this.listenPort, 0);
+      if (!free) {
+        // Perhaps a daemon left behind by a test run that died: reap those first.
+        await reapOrphanedDaemons();
+        free = await waitForFreePort(this.options.address, this.listenPort, waitMs);
+      }
       if (!free) {
         await this.stop();
         throw new Error(
@@ -128,6 +136,7 @@ export abstract class BasePeer implements PeerDaemon {
     }
     try {
       await this.launch();
+      if (this.process) await recordOwner(this.workDir, this.process.pid);
     } catch (e) {
       const tail = await this.logTail(30);
       await this.stop();

@@ -19,3 +19,4 @@ export {
 export { NetnsPair, type NetnsPairOptions, type NetnsSide, strayNamespaces } from "./netns.ts";
 export { parseBirdBfdSessions } from "./bird.ts";
 export { encodeTableDumpV2, hostPrefixes, type MrtRoute } from "./mrt.ts";
+export { reapOrphanedDaemons } from "./_reaper.ts";
