@@ -399,7 +399,15 @@ export async function registerBgpSuite(kind: PeerKind): Promise<void> {
           } finally {
             await first.stop({ keepRoutes: true });
           }
-          // While we are away the peer keeps both routes (marked stale).
+          // Once the peer has noticed we are gone, it still holds both routes (marked stale).
+          for (
+            let i = 0;
+            i < 100 && (await peer.sessionState(SPEAKER_ADDRESS)) === "established";
+            i++
+          ) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.notEqual(await peer.sessionState(SPEAKER_ADDRESS), "established");
           const stale = kind.reportsStale === false
             ? await peer.waitForRoute(V4, undefined, 5_000)
             : await peer.waitForRoute(V4, (r) => r.stale === true, 15_000);
