@@ -10,6 +10,10 @@ import {
   NetnsPair,
   parseBirdBfdSessions,
   pollUntil,
+  reapOrphanedNamespaces,
+  runTool,
+  runToolOk,
+  strayNamespaces,
 } from "./harness/mod.ts";
 
 /** Prints "refused" when a TCP connection to argv[1]:9 is refused, i.e. the host answered. */
@@ -50,6 +54,28 @@ await interopTest({
     const list = (await new Deno.Command("ip", { args: ["netns", "list"] }).output()).stdout;
     const left = new TextDecoder().decode(list);
     for (const n of names) assert.ok(!left.includes(n), `namespace ${n} was not deleted`);
+  },
+});
+
+await interopTest({
+  name: "netns: reapOrphanedNamespaces() deletes the namespaces of a dead run only",
+  daemons: ["netns"],
+  fn: async () => {
+    // The pid of a process that has exited stands for a test run that was killed.
+    const dead = new Deno.Command("true").spawn();
+    await dead.status;
+    const orphan = `acst-${dead.pid}-0a`;
+    await using live = await NetnsPair.create();
+    await runToolOk("ip", ["netns", "add", orphan]);
+    try {
+      const reaped = await reapOrphanedNamespaces();
+      assert.ok(reaped.includes(orphan), `reaped: ${reaped.join(", ")}`);
+      const left = await strayNamespaces();
+      assert.ok(!left.includes(orphan));
+      assert.ok(left.includes(live.a.name) && left.includes(live.b.name));
+    } finally {
+      await runTool("ip", ["netns", "del", orphan]);
+    }
   },
 });
 

@@ -16,7 +16,13 @@ export {
   requireBinaries,
   requireDaemon,
 } from "./require_daemon.ts";
-export { NetnsPair, type NetnsPairOptions, type NetnsSide, strayNamespaces } from "./netns.ts";
+export {
+  NetnsPair,
+  type NetnsPairOptions,
+  type NetnsSide,
+  reapOrphanedNamespaces,
+  strayNamespaces,
+} from "./netns.ts";
 export { parseBirdBfdSessions } from "./bird.ts";
 export { encodeTableDumpV2, hostPrefixes, type MrtRoute } from "./mrt.ts";
 export { reapOrphanedDaemons } from "./_reaper.ts";

@@ -50,6 +50,8 @@ export class NetnsPair implements AsyncDisposable {
 
   static async create(opts: NetnsPairOptions = {}): Promise<NetnsPair> {
     installUnloadHook();
+    // A killed run cannot delete its namespaces (or free their subnets): do it for it.
+    await reapOrphanedNamespaces();
     const n = pairCounter++;
     const base = `acst-${Deno.pid}-${n}`;
     // /30 subnets: 10.255.<x>.<4k+1>, <4k+2>; x and k spread runs of different processes apart.
@@ -135,4 +137,20 @@ export async function strayNamespaces(): Promise<string[]> {
   return r.stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) =>
     n.startsWith("acst-")
   );
+}
+
+/**
+ * Delete namespaces made by NetnsPair in a process that no longer exists (its
+ * pid is in the name: acst-<pid>-<n>a). Namespaces of live processes, and names
+ * of any other shape, are left alone. Returns the names deleted.
+ */
+export async function reapOrphanedNamespaces(): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const name of await strayNamespaces()) {
+    const m = /^acst-(\d+)-\d+[ab]$/.exec(name);
+    if (!m?.[1] || Number(m[1]) === Deno.pid) continue;
+    if (await Deno.stat(`/proc/${m[1]}`).then(() => true, () => false)) continue;
+    if ((await runTool("ip", ["netns", "del", name])).code === 0) reaped.push(name);
+  }
+  return reaped;
 }
