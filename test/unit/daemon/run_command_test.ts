@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { runCli } from "../../../src/cli/mod.ts";
+
+function capture(env: Record<string, string>, signal: AbortSignal) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    ctx: {
+      out: (t: string) => void out.push(t),
+      err: (t: string) => void err.push(t),
+      env: (n: string) => env[n],
+      signal,
+    },
+    stderr: () => err.join(""),
+  };
+}
+
+Deno.test("anycast run with an unreadable config exits 1 and says why", async () => {
+  const io = capture({}, new AbortController().signal);
+  const code = await runCli(["run", "--config", "/nonexistent/anycast.yaml"], io.ctx);
+  assert.equal(code, 1);
+  assert.match(io.stderr(), /anycast\.yaml.*Cannot read file: no such file/);
+});
+
+Deno.test({
+  name: "anycast run takes CONFIG_PATH, starts, and exits 0 when asked to stop",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        [
+          "speaker:",
+          "  asn: 64600",
+          '  routerId: "10.0.0.1"',
+          "neighbors:",
+          // Nothing listens there: the session just keeps trying until we stop.
+          '  - address: "127.0.0.1"',
+          "    asn: 65001",
+          "    port: 9",
+          "prefixes:",
+          '  - ipAddress: "192.0.2.1/32"',
+          "",
+        ].join("\n"),
+      );
+      const stop = new AbortController();
+      const io = capture({ CONFIG_PATH: `${dir}/config.yaml` }, stop.signal);
+      const running = runCli(["run", "--log-level", "info"], io.ctx);
+      await new Promise((r) => setTimeout(r, 200));
+      stop.abort();
+      assert.equal(await running, 0);
+      assert.match(io.stderr(), /started: AS 64600, 1 neighbor\(s\), 1 prefix\(es\)/);
+      assert.match(io.stderr(), /stopped/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
