@@ -231,7 +231,11 @@ await interopTest({
     await bird.restart();
     await gobgp.waitEstablished(BIRD_ADDRESS, 15_000);
     await gobgp.waitForRoute("198.51.100.4/32");
-    await gobgp.routeRefresh(BIRD_ADDRESS);
+    // GoBGP's softresetin sends no ROUTE-REFRESH, so the harness refuses rather than pretend.
+    await assert.rejects(
+      gobgp.routeRefresh(BIRD_ADDRESS),
+      /cannot be made to send a ROUTE-REFRESH/,
+    );
   },
 });
 
@@ -304,6 +308,21 @@ await interopTest({
     await exa.withdraw("198.51.100.6/32");
     await frr.waitForNoRoute("198.51.100.6/32");
     await frr.routeRefresh(EXABGP_ADDRESS);
+    const refresh = await pollUntil(
+      "ExaBGP to log FRR's ROUTE-REFRESH",
+      async () => (await exa.updateLog()).find((u) => u.kind === "refresh"),
+      { timeoutMs: 5000 },
+    );
+    assert.deepEqual(refresh.kind === "refresh" && [refresh.neighbor, refresh.family], [
+      FRR_ADDRESS,
+      "ipv4 unicast",
+    ]);
+    // No UPDATE in the log is empty: End-of-RIB markers are logged as "eor", not as updates.
+    assert.ok(
+      (await exa.updateLog()).every((u) =>
+        u.kind !== "update" || u.announced.length + u.withdrawn.length > 0
+      ),
+    );
 
     // A paused ExaBGP sends no KEEPALIVE: FRR's 3 s hold timer expires; resumed, it reconnects.
     await exa.pause();

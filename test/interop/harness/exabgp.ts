@@ -70,8 +70,10 @@ interface ExaMessage {
         withdraw?: Record<string, ({ nlri?: string } | string)[]>;
       };
       notification?: { code?: number; subcode?: number };
+      eor?: { afi?: string; safi?: string };
     };
     notification?: { code?: number; subcode?: number };
+    "route-refresh"?: { afi?: string; safi?: string; subtype?: string };
   };
 }
 
@@ -226,7 +228,8 @@ export class ExaBgpPeer extends BasePeer {
   #apply(line: string): void {
     let msg: ExaMessage;
     try {
-      msg = JSON.parse(line) as ExaMessage;
+      // ExaBGP 4.2 double-quotes the values of route-refresh messages: ""ipv4"".
+      msg = JSON.parse(line.replace(/""([\w-]*)""/g, '"$1"')) as ExaMessage;
     } catch {
       return; // ExaBGP also echoes non-JSON text lines; they carry no routes
     }
@@ -251,6 +254,18 @@ export class ExaBgpPeer extends BasePeer {
         code: n.code ?? 0,
         subcode: n.subcode ?? 0,
       });
+    } else if (msg.type === "refresh") {
+      const r = msg.neighbor?.["route-refresh"] ?? {};
+      this.updates.push({
+        kind: "refresh",
+        time,
+        neighbor,
+        family: `${r.afi ?? ""} ${r.safi ?? ""}`.trim(),
+        subtype: r.subtype ?? "",
+      });
+    } else if (msg.type === "update" && msg.neighbor?.message?.eor) {
+      const eor = msg.neighbor.message.eor;
+      this.updates.push({ kind: "eor", time, neighbor, family: `${eor.afi} ${eor.safi}` });
     } else if (msg.type === "update") {
       const { announced, withdrawn } = parseExaBgpUpdate(msg);
       this.updates.push({ kind: "update", time, neighbor, announced, withdrawn });

@@ -260,7 +260,17 @@ export class GoBgpPeer extends BasePeer {
     });
   }
 
-  async routeRefresh(neighbor: string): Promise<void> {
-    await this.gobgp("neighbor", neighbor, "softresetin");
+  /**
+   * Not available: gobgpd keeps an Adj-RIB-In, and `gobgp neighbor X softresetin`
+   * only re-applies import policy locally; it sends no ROUTE-REFRESH (seen with
+   * ExaBGP as the receiver, while BIRD's `reload in` and FRR's `soft in` do send one).
+   */
+  routeRefresh(neighbor: string): Promise<void> {
+    return Promise.reject(
+      new Error(
+        `GoBGP cannot be made to send a ROUTE-REFRESH to ${neighbor}: softresetin is local; ` +
+          "use BIRD, FRR or ExaBGP for route-refresh tests",
+      ),
+    );
   }
 }

@@ -107,7 +107,11 @@ export interface Route {
 export type UpdateRecord =
   | { kind: "update"; time: number; neighbor: string; announced: Route[]; withdrawn: string[] }
   | { kind: "state"; time: number; neighbor: string; state: string }
-  | { kind: "notification"; time: number; neighbor: string; code: number; subcode: number };
+  | { kind: "notification"; time: number; neighbor: string; code: number; subcode: number }
+  /** End-of-RIB marker (RFC 4724 §2) for `family` ("ipv4 unicast"). */
+  | { kind: "eor"; time: number; neighbor: string; family: string }
+  /** ROUTE-REFRESH (RFC 2918) received; `subtype` per RFC 7313 ("query", "begin", "end"). */
+  | { kind: "refresh"; time: number; neighbor: string; family: string; subtype: string };
 
 /** The surface every peer daemon implementation offers to the interop suites. */
 export interface PeerDaemon extends AsyncDisposable {
