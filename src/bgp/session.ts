@@ -314,9 +314,10 @@ export class BgpSession {
         return;
       case "Connect":
       case "Active":
-        // Our outgoing attempt has not completed: use the peer's connection instead.
-        this.#connectAbort?.abort();
-        this.#connectAbort = undefined;
+        // Use the peer's connection now. An outgoing attempt still in flight is
+        // kept: if it completes it becomes the second connection of a collision,
+        // which the BGP Identifiers resolve (RFC 4271 §6.8), so both sides agree
+        // on the survivor instead of each dropping the other's connection.
         this.#adopt(wire);
         this.#dispatch({ type: "TcpConnectionConfirmed" });
         return;
@@ -498,6 +499,18 @@ export class BgpSession {
           return;
         }
         this.#connectAbort = undefined;
+        if (this.#fsm.name === "OpenSent" || this.#fsm.name === "OpenConfirm") {
+          // The peer's connection got here first: this one is the collision's second.
+          if (this.#pending) {
+            conn.close();
+            return;
+          }
+          const wire = new Wire(conn, true);
+          this.#pending = wire;
+          this.#sendOpen(wire);
+          void this.#readLoop(wire);
+          return;
+        }
         if (this.#fsm.name !== "Connect" && this.#fsm.name !== "Active") {
           conn.close();
           return;

@@ -55,6 +55,7 @@ export class BgpSpeaker {
   #routes = new Map<string, RouteSpec>();
   #stateListeners = new Set<(change: PeerStateChange) => void>();
   #started = false;
+  #listening = false;
 
   constructor(options: SpeakerOptions) {
     this.#options = options;
@@ -95,10 +96,24 @@ export class BgpSpeaker {
   /** Open the listeners of passive neighbors, then start every session not held by `hold`. */
   async start(options: { hold?: (neighborAddress: string) => boolean } = {}): Promise<void> {
     if (this.#started) return;
+    await this.listen();
     this.#started = true;
+    for (const s of this.#sessions) {
+      s.setRoutes(this.#routes.values());
+      // BFD may hold a session until its path is Up (RFC 5882 §4.3; src/bfd/daemon.ts starts it).
+      if (!options.hold?.(s.neighbor.address)) s.start();
+    }
+  }
+
+  /**
+   * Open the listeners only (start() does it too). Listening is off unless a
+   * neighbor is passive; it binds only that neighbor's local address.
+   */
+  async listen(): Promise<void> {
+    if (this.#listening) return;
+    this.#listening = true;
     const transport = this.#options.transport ?? tcpTransport;
     const port = this.#options.speaker.listenPort;
-    // Listening is off unless a neighbor is passive; it binds only that neighbor's local address.
     const addresses = new Set<string>();
     for (const n of this.#options.neighbors) {
       if (!n.passive) continue;
@@ -113,6 +128,7 @@ export class BgpSpeaker {
       for (const hostname of addresses) {
         this.#listeners.push(
           await transport.listen({ hostname, port }, (conn) => {
+            // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
             const session = this.#sessions.find((s) =>
               s.neighbor.address === conn.remoteAddress &&
               (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
@@ -130,13 +146,8 @@ export class BgpSpeaker {
     } catch (err) {
       for (const l of this.#listeners) l.close();
       this.#listeners = [];
-      this.#started = false;
+      this.#listening = false;
       throw err;
-    }
-    for (const s of this.#sessions) {
-      s.setRoutes(this.#routes.values());
-      // BFD may hold a session until its path is Up (RFC 5882 §4.3; src/bfd/daemon.ts starts it).
-      if (!options.hold?.(s.neighbor.address)) s.start();
     }
   }
 
@@ -197,6 +208,7 @@ export class BgpSpeaker {
     }
     await Promise.all(this.#sessions.map((s) => s.flushed()));
     this.#started = false;
+    this.#listening = false;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -172,4 +172,31 @@ export function coreSuite(label: string, makeNet: () => TestNet): void {
       await p.stop();
     }
   });
+
+  t(
+    "BgpSpeaker pair that connects both ways keeps one session (collision, RFC 4271 §6.8)",
+    async (net) => {
+      const p = await startPair(net, { bothActive: true });
+      try {
+        await net.waitFor(
+          () => state(p.a) === "Established" && state(p.b) === "Established",
+          "both Established",
+        );
+        // Both connected out: an OPEN each way on both connections; the loser got Cease 6/7.
+        const opens = p.a.peers()[0]!.messagesSent.open + p.b.peers()[0]!.messagesSent.open;
+        const ceases = p.a.peers()[0]!.messagesSent.notification +
+          p.b.peers()[0]!.messagesSent.notification;
+        assert.equal(opens, 4, `expected two connections with an OPEN each way, saw ${opens}`);
+        assert.ok(ceases >= 1, "the losing connection was closed with a Cease");
+        p.a.setRoutes([route("192.0.2.1/32")]);
+        await net.waitFor(() => p.b.sessions[0]!.adjRibIn.size === 1, "route over the survivor");
+        await net.advance(2_000);
+        assert.equal(state(p.a), "Established");
+        assert.equal(state(p.b), "Established");
+        assert.equal(p.a.peers()[0]!.flaps + p.b.peers()[0]!.flaps, 0);
+      } finally {
+        await p.stop();
+      }
+    },
+  );
 }

@@ -160,9 +160,18 @@ export async function startPair(
     aSpeaker?: Partial<SpeakerConfig>;
     bSpeaker?: Partial<SpeakerConfig>;
     aRestarting?: boolean;
+    /**
+     * Both speakers connect out and both listen (a passive placeholder neighbor
+     * opens each listener), and both sessions start at once: a collision.
+     */
+    bothActive?: boolean;
   } = {},
 ): Promise<Pair> {
   const [aAddr, bAddr] = net.addresses();
+  const both = opts.bothActive === true;
+  // Never contacted: it only makes the speaker listen on its own address.
+  const placeholder = (local: string) =>
+    neighbor({ address: "192.0.2.254", localAddress: local, passive: true });
   const bAsn = opts.bSpeaker?.asn ?? 65001;
   const b = new BgpSpeaker({
     speaker: speakerConfig({
@@ -176,32 +185,40 @@ export async function startPair(
         address: aAddr,
         asn: opts.aSpeaker?.asn ?? 64600,
         localAddress: bAddr,
-        passive: true,
+        passive: !both,
+        port: net.listenPort,
         ...opts.bNeighbor,
       }),
+      ...(both ? [placeholder(bAddr)] : []),
     ],
     transport: net.transport(bAddr),
     clock: net.clock,
     random: () => 0.5,
   });
-  await b.start();
+  if (!both) await b.start();
   const a = new BgpSpeaker({
-    speaker: speakerConfig(opts.aSpeaker),
+    speaker: speakerConfig({ listenPort: net.listenPort, ...opts.aSpeaker }),
     neighbors: [
       neighbor({
         address: bAddr,
         asn: bAsn,
         localAddress: aAddr,
-        port: b.listenPort ?? 179,
+        port: net.listenPort,
         ...opts.aNeighbor,
       }),
+      ...(both ? [placeholder(aAddr)] : []),
     ],
     transport: net.transport(aAddr),
     clock: net.clock,
     random: () => 0.5,
     ...(opts.aRestarting ? { restarting: true } : {}),
   });
-  await a.start();
+  if (both) {
+    await Promise.all([a.listen(), b.listen()]);
+    await Promise.all([a.start(), b.start()]);
+  } else {
+    await a.start();
+  }
   return {
     a,
     b,
