@@ -7,6 +7,4 @@ await registerBgpSuite({
   address: PEER_ADDRESSES.bird,
   asn: BIRD_ASN,
   start: (opts) => BirdPeer.start(opts),
-  // BIRD keeps stale routes during graceful restart but `show route` does not mark them.
-  reportsStale: false,
 });
