@@ -122,6 +122,14 @@ export class BgpSpeaker {
         this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
         continue;
       }
+      if (!n.localAddress) {
+        // Without a local address only the wildcard is left, which takes the port from
+        // every other daemon on the host: say so.
+        this.#options.log?.(
+          "warning",
+          `neighbor ${n.address} is passive without localAddress: listening on all addresses`,
+        );
+      }
       addresses.add(n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0"));
     }
     try {
