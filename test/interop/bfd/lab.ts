@@ -41,8 +41,9 @@ export class NetnsPair {
   readonly ifB: string;
 
   private constructor(tag: string) {
-    this.nsA = `acst-bfd-${tag}-a`;
-    this.nsB = `acst-bfd-${tag}-b`;
+    // The pid keeps concurrent runs (a developer's and CI's) apart.
+    this.nsA = `acst-bfd-${tag}-${Deno.pid}-a`;
+    this.nsB = `acst-bfd-${tag}-${Deno.pid}-b`;
     // Interface names are at most 15 bytes.
     this.ifA = `ab${tag}a`.slice(0, 15);
     this.ifB = `ab${tag}b`.slice(0, 15);
