@@ -33,6 +33,14 @@ export interface NeighborBfdStatus {
   session: BfdSessionInfo;
 }
 
+const isIpv6 = (address: string) => address.includes(":");
+
+/** The configured listen address when its family fits the peer's, else that family's wildcard. */
+export function localAddressFor(peer: string, listenAddress: string): string {
+  if (isIpv6(peer) === isIpv6(listenAddress)) return listenAddress;
+  return isIpv6(peer) ? "::" : "0.0.0.0";
+}
+
 interface Coupled {
   holdBgpUntilUp: boolean;
 }
@@ -55,7 +63,8 @@ export class BfdBgpCoupling {
   async addNeighbor(neighbor: NeighborConfig): Promise<boolean> {
     const bfd = neighbor.bfd;
     if (!bfd || !this.#defaults.enabled) return false;
-    const localAddress = neighbor.localAddress ?? this.#defaults.listenAddress;
+    const localAddress = neighbor.localAddress ??
+      localAddressFor(neighbor.address, this.#defaults.listenAddress);
     await this.#manager.addSession(neighbor.address, {
       localAddress,
       multihop: bfd.multihop,

@@ -15,7 +15,12 @@
  */
 import type { AnycastConfig } from "../config/model.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { BfdBgpCoupling, CEASE_SUBCODE_BFD_DOWN, type NeighborBfdStatus } from "./coupling.ts";
+import {
+  BfdBgpCoupling,
+  CEASE_SUBCODE_BFD_DOWN,
+  localAddressFor,
+  type NeighborBfdStatus,
+} from "./coupling.ts";
 import type { RandomSource } from "./jitter.ts";
 import { BfdManager } from "./manager.ts";
 import type { MetricsReporter } from "./session.ts";
@@ -76,8 +81,16 @@ export class BfdService {
   ): Promise<BfdService> {
     const clock = options.clock ?? systemClock;
     const log = options.log ?? (() => {});
+    // One receive address per family in use: the configured one, plus the
+    // other family's (a neighbor's local address, else the wildcard) if needed.
+    const listen = new Set([config.bfd.listenAddress]);
+    for (const n of config.neighbors) {
+      if (!n.bfd) continue;
+      const local = n.localAddress ?? localAddressFor(n.address, config.bfd.listenAddress);
+      if (local.includes(":") !== config.bfd.listenAddress.includes(":")) listen.add(local);
+    }
     const transport = options.transport ?? new UdpTransport({
-      listenAddress: config.bfd.listenAddress,
+      listenAddress: [...listen],
       singleHopPort: config.bfd.listenPort,
       onError: (e) => log("warning", `BFD socket: ${e.message}`),
     });

@@ -51,8 +51,12 @@ export interface BfdTransport {
 }
 
 export interface UdpTransportOptions {
-  /** Address the receive sockets bind (default "0.0.0.0"; "::" for IPv6). */
-  listenAddress?: string;
+  /**
+   * Address(es) the receive sockets bind (default "0.0.0.0"). Give one per
+   * family in use, e.g. `["192.0.2.1", "2001:db8::1"]`; IPv6 sockets are
+   * IPv6-only, so "0.0.0.0" and "::" can be used side by side.
+   */
+  listenAddress?: string | string[];
   /** Single-hop receive port (default 3784). */
   singleHopPort?: number;
   /** Multihop receive port (default 4784); 0 disables the multihop listener. */
@@ -98,24 +102,34 @@ export class UdpTransport implements BfdTransport {
   }
 
   async listen(onPacket: (datagram: BfdDatagram) => void): Promise<void> {
-    const address = this.#options.listenAddress ?? "0.0.0.0";
+    const configured = this.#options.listenAddress ?? "0.0.0.0";
+    const addresses = [...new Set(Array.isArray(configured) ? configured : [configured])];
     const ports: [number, boolean][] = [[
       this.#options.singleHopPort ?? BFD_SINGLE_HOP_PORT,
       false,
     ]];
     const multihopPort = this.#options.multihopPort ?? BFD_MULTIHOP_PORT;
     if (multihopPort !== 0) ports.push([multihopPort, true]);
-    for (const [port, multihop] of ports) {
-      const socket = dgram.createSocket({
-        type: isIpv6(address) ? "udp6" : "udp4",
-        reuseAddr: true,
-      });
-      socket.on("message", (msg, rinfo) => {
-        onPacket({ bytes: new Uint8Array(msg), from: rinfo.address, multihop });
-      });
-      socket.on("error", (e) => this.#options.onError?.(e));
-      await bindSocket(socket, port, address);
-      this.#listeners.push(socket);
+    for (const address of addresses) {
+      for (const [port, multihop] of ports) {
+        const ipv6 = isIpv6(address);
+        const socket = dgram.createSocket({
+          type: ipv6 ? "udp6" : "udp4",
+          reuseAddr: true,
+          ...(ipv6 ? { ipv6Only: true } : {}),
+        });
+        socket.on("message", (msg, rinfo) => {
+          onPacket({ bytes: new Uint8Array(msg), from: rinfo.address, multihop });
+        });
+        socket.on("error", (e) => this.#options.onError?.(e));
+        try {
+          await bindSocket(socket, port, address);
+        } catch (e) {
+          socket.close();
+          throw e;
+        }
+        this.#listeners.push(socket);
+      }
     }
   }
 
@@ -134,7 +148,11 @@ export class UdpTransport implements BfdTransport {
     // A random port in the range, retried on collision (RFC 5881 §4).
     for (let attempt = 0; attempt < 32; attempt++) {
       const sourcePort = min + Math.floor(Math.random() * (max - min + 1));
-      const socket = dgram.createSocket({ type: isIpv6(endpoint.localAddress) ? "udp6" : "udp4" });
+      const ipv6 = isIpv6(endpoint.localAddress);
+      const socket = dgram.createSocket({
+        type: ipv6 ? "udp6" : "udp4",
+        ...(ipv6 ? { ipv6Only: true } : {}),
+      });
       socket.on("error", (e) => this.#options.onError?.(e));
       try {
         await bindSocket(socket, sourcePort, endpoint.localAddress);

@@ -126,3 +126,10 @@ Deno.test("BfdBgpCoupling.addNeighbor() ignores neighbors without BFD and BFD di
   assert.equal(manager.sessions().length, 0);
   coupling2.removeNeighbor(B);
 });
+
+Deno.test("localAddressFor() keeps the listen address of the peer's family, else the wildcard", async () => {
+  const { localAddressFor } = await import("../../../src/bfd/coupling.ts");
+  assert.equal(localAddressFor("192.0.2.1", "192.0.2.9"), "192.0.2.9");
+  assert.equal(localAddressFor("2001:db8::1", "192.0.2.9"), "::");
+  assert.equal(localAddressFor("192.0.2.1", "2001:db8::9"), "0.0.0.0");
+});

@@ -105,3 +105,31 @@ Deno.test("UdpTransport runs RFC 5883 multihop sessions on the multihop port", a
     await b.close();
   }
 });
+
+Deno.test("UdpTransport runs sessions over IPv6 beside an IPv4 listener", async () => {
+  const ports = [await freePort("127.0.0.75"), await freePort("127.0.0.76")];
+  const manager = (own: number, peer: number, v4: string) =>
+    new BfdManager({
+      transport: new UdpTransport({
+        listenAddress: [v4, "::1"],
+        singleHopPort: own,
+        peerSingleHopPort: peer,
+        multihopPort: 0,
+      }),
+    });
+  // Both ends are ::1 (the only IPv6 loopback address), told apart by port.
+  const a = manager(ports[0]!, ports[1]!, "127.0.0.75");
+  const b = manager(ports[1]!, ports[0]!, "127.0.0.76");
+  try {
+    await a.start();
+    await b.start();
+    const timers = { minTxMs: 50, minRxMs: 50, multiplier: 3 };
+    await a.addSession("::1", { localAddress: "::1", ...timers });
+    await b.addSession("::1", { localAddress: "::1", ...timers });
+    await waitFor(() => a.state("::1") === "Up" && b.state("::1") === "Up", 3000);
+    assert.deepEqual(a.drops(), {});
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
