@@ -1,10 +1,43 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "../src/cli/context.ts";
 import { ExitCode } from "../src/cli/context.ts";
+import { VERSION } from "../src/cli/version.ts";
 import { formatConfigError, loadConfig, resolveConfigPath } from "../src/config/mod.ts";
-import { Daemon, stderrLogger } from "../src/daemon/mod.ts";
+import { Daemon, type DaemonLog } from "../src/daemon/mod.ts";
+import { ControlConfigError } from "../src/control/mod.ts";
+import { getLogger, setupLogging } from "../src/log/mod.ts";
 
-/** `anycast run`: the daemon. Runs until ctx.signal (SIGTERM/SIGINT), then withdraws and exits 0. */
+/** Shutdown must end within this (plus the longest drain time); then we exit anyway. */
+const STOP_BUDGET_MS = 10_000;
+
+/** LogTape reads `{name}` as a placeholder: a literal message doubles its braces. */
+function literal(message: string): string {
+  return message.replaceAll("{", "{{").replaceAll("}", "}}");
+}
+
+function daemonLog(): DaemonLog {
+  const logger = getLogger(["anycast", "daemon"]);
+  return (level, message) => {
+    const text = literal(message);
+    switch (level) {
+      case "debug":
+        return logger.debug(text);
+      case "info":
+        return logger.info(text);
+      case "warning":
+        return logger.warn(text);
+      case "error":
+        return logger.error(text);
+    }
+  };
+}
+
+type RunEvent = "stop" | "reload";
+
+/**
+ * `anycast run`: the daemon. SIGTERM/SIGINT (or ctx.signal) stop it
+ * gracefully (a second one exits at once), SIGHUP reloads the config.
+ */
 export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("run")
     .description("run the daemon: bring up BGP sessions and announce the configured prefixes")
@@ -28,41 +61,124 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         return;
       }
       const config = loaded.config;
-      const level = opts.logLevel ?? ctx.env("LOG_LEVEL") ?? config.logging.level;
-      const known = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
-      const log = stderrLogger(
-        known.find((k) => k === level) ?? "info",
-        (text) => ctx.err(text),
-      );
-      const daemon = new Daemon({ config, log, restarting: opts.restarting === true });
+      const env = (name: string) =>
+        name === "LOG_LEVEL" && opts.logLevel !== undefined ? opts.logLevel : ctx.env(name);
+      let logging: AsyncDisposable;
       try {
-        await daemon.start();
+        logging = await setupLogging(config.logging, { env, writeStderr: (t) => ctx.err(t) });
       } catch (e) {
         ctx.err(`anycast run: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(ExitCode.Failed);
         return;
       }
-      await untilStopped(ctx.signal);
-      await daemon.stop(opts.gracefulExit === true ? { keepRoutes: true } : {});
+      await using _logging = logging;
+      const log = daemonLog();
+      const daemon = new Daemon({
+        config,
+        log,
+        restarting: opts.restarting === true,
+        version: VERSION,
+      });
+      try {
+        await daemon.start();
+      } catch (e) {
+        const what = e instanceof ControlConfigError ? "config error" : "cannot start";
+        ctx.err(`anycast run: ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
+        setExit(ExitCode.Failed);
+        return;
+      }
+      const events = new RunEvents(ctx.signal);
+      try {
+        for (;;) {
+          const event = await events.next();
+          if (event === "stop") break;
+          await reload(daemon, path, log);
+        }
+        events.onSecondStop = () => {
+          log("warning", "second stop signal: exiting at once");
+          Deno.exit(ExitCode.Failed);
+        };
+        const drainMs = Math.max(0, ...daemon.config.prefixes.map((p) => p.drainMs));
+        const stopped = daemon.stop(opts.gracefulExit === true ? { keepRoutes: true } : {});
+        const inTime = await Promise.race([
+          stopped.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), STOP_BUDGET_MS + drainMs).unref()),
+        ]);
+        if (!inTime) {
+          log("error", `shutdown took longer than ${STOP_BUDGET_MS + drainMs} ms: exiting`);
+          setExit(ExitCode.Failed);
+          return;
+        }
+      } finally {
+        events.close();
+      }
       setExit(ExitCode.Ok);
     });
 }
 
-/**
- * Waits for ctx.signal or SIGTERM/SIGINT. The signal handlers live only while
- * the daemon runs, so other subcommands keep the default (terminate) behaviour.
- */
-async function untilStopped(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-  let done!: () => void;
-  const stopped = new Promise<void>((resolve) => (done = resolve));
-  for (const s of signals) Deno.addSignalListener(s, done);
-  signal.addEventListener("abort", done, { once: true });
+/** SIGHUP: load the file again; an invalid one leaves the running config alone. */
+async function reload(daemon: Daemon, path: string, log: DaemonLog): Promise<void> {
+  log("info", `reload: reading ${path}`);
+  daemon.notifier.reloading();
+  const loaded = await loadConfig(path);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) log("error", `reload failed: ${formatConfigError(e)}`);
+    log("error", "reload failed: keeping the running config");
+    daemon.metrics.configReload(false);
+    daemon.notifier.ready();
+    return;
+  }
   try {
-    await stopped;
-  } finally {
-    for (const s of signals) Deno.removeSignalListener(s, done);
-    signal.removeEventListener("abort", done);
+    await daemon.reload(loaded.config);
+    daemon.metrics.configReload(true);
+    log("info", "reload done");
+  } catch (e) {
+    log("error", `reload failed: ${e instanceof Error ? e.message : String(e)}`);
+    daemon.metrics.configReload(false);
+  }
+  daemon.notifier.ready();
+}
+
+/**
+ * The process signals `anycast run` reacts to. The handlers live only while
+ * the daemon runs, so other subcommands keep the default behaviour.
+ */
+class RunEvents {
+  onSecondStop: (() => void) | undefined;
+  #queue: RunEvent[] = [];
+  #wake: (() => void) | undefined;
+  #stopSeen = false;
+  #signal: AbortSignal;
+  #onStop = () => this.#push("stop");
+  #onHup = () => this.#push("reload");
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+    for (const s of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(s, this.#onStop);
+    Deno.addSignalListener("SIGHUP", this.#onHup);
+    signal.addEventListener("abort", this.#onStop, { once: true });
+    if (signal.aborted) this.#push("stop");
+  }
+
+  async next(): Promise<RunEvent> {
+    while (this.#queue.length === 0) await new Promise<void>((r) => (this.#wake = r));
+    return this.#queue.shift()!;
+  }
+
+  #push(event: RunEvent): void {
+    if (event === "stop") {
+      if (this.#stopSeen) this.onSecondStop?.();
+      this.#stopSeen = true;
+    }
+    this.#queue.push(event);
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  close(): void {
+    for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, this.#onStop);
+    Deno.removeSignalListener("SIGHUP", this.#onHup);
+    this.#signal.removeEventListener("abort", this.#onStop);
   }
 }

@@ -92,6 +92,16 @@ export class AdjRibOut {
     return this.#sent.size;
   }
 
+  /** The routes the peer has from us now (for the control API's adj-rib-out). */
+  sentRoutes(): OutRoute[] {
+    const out: OutRoute[] = [];
+    for (const [prefix, sent] of this.#sent) {
+      const want = this.#desired.get(prefix);
+      if (want && want.key === sent.key) out.push(want.route);
+    }
+    return out;
+  }
+
   /** Forget what was sent (the session went down: the next one starts from scratch). */
   reset(): void {
     this.#sent.clear();

@@ -59,34 +59,66 @@ export class BgpSpeaker {
 
   constructor(options: SpeakerOptions) {
     this.#options = options;
+    for (const neighbor of options.neighbors) this.#sessions.push(this.#createSession(neighbor));
+  }
+
+  #createSession(neighbor: NeighborConfig): BgpSession {
+    const options = this.#options;
     const s = options.speaker;
-    for (const neighbor of options.neighbors) {
-      const session = new BgpSession(
-        {
-          localAsn: s.asn,
-          routerId: s.routerId,
-          neighbor,
-          transport: options.transport ?? tcpTransport,
-          clock: options.clock ?? systemClock,
-          ...(s.gracefulRestartEnabled
-            ? {
-              gracefulRestart: {
-                restartTime: s.gracefulRestartRestartTime,
-                restarting: options.restarting ?? false,
-              },
-            }
-            : {}),
-          ...(options.random ? { random: options.random } : {}),
-          ...(options.log ? { log: options.log } : {}),
+    return new BgpSession(
+      {
+        localAsn: s.asn,
+        routerId: s.routerId,
+        neighbor,
+        transport: options.transport ?? tcpTransport,
+        clock: options.clock ?? systemClock,
+        ...(s.gracefulRestartEnabled
+          ? {
+            gracefulRestart: {
+              restartTime: s.gracefulRestartRestartTime,
+              restarting: options.restarting ?? false,
+            },
+          }
+          : {}),
+        ...(options.random ? { random: options.random } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      },
+      {
+        onStateChange: (from, to) => {
+          for (const l of this.#stateListeners) l({ neighbor: neighbor.address, from, to });
         },
-        {
-          onStateChange: (from, to) => {
-            for (const l of this.#stateListeners) l({ neighbor: neighbor.address, from, to });
-          },
-        },
-      );
-      this.#sessions.push(session);
+      },
+    );
+  }
+
+  /**
+   * Add a neighbor at run time (config reload): its session gets the current
+   * routes and starts at once if the speaker runs. A passive neighbor is
+   * only reachable if a listener already covers its local address.
+   */
+  addNeighbor(neighbor: NeighborConfig): BgpSession {
+    if (this.#sessions.some((s) => s.neighbor.address === neighbor.address)) {
+      throw new RangeError(`Cannot add neighbor ${neighbor.address}: it exists`);
     }
+    const session = this.#createSession(neighbor);
+    this.#sessions.push(session);
+    if (this.#started) {
+      session.setRoutes(this.#routes.values());
+      session.start();
+    }
+    return session;
+  }
+
+  /** Remove a neighbor at run time: withdraw, Cease (RFC 4486 subcode 3, deconfigured) and close. */
+  async removeNeighbor(address: string, options: StopOptions = {}): Promise<boolean> {
+    const session = this.#sessions.find((s) => s.neighbor.address === address);
+    if (!session) return false;
+    this.#sessions = this.#sessions.filter((s) => s !== session);
+    session.setRoutes([]);
+    session.syncNow();
+    session.stop({ ceaseSubcode: 3, ...options });
+    await session.flushed();
+    return true;
   }
 
   get sessions(): readonly BgpSession[] {

@@ -89,6 +89,59 @@ export class PolicyEngine {
     for (const prefix of this.#entries.keys()) this.#publish(prefix);
   }
 
+  /** Config reload: a new prefix, published at once (static ones are announced). */
+  addPrefix(config: PrefixConfig): void {
+    if (this.#entries.has(config.prefix)) throw new RangeError(`Prefix ${config.prefix} exists`);
+    const gating = gatingOf(config);
+    this.#entries.set(config.prefix, {
+      config,
+      gating,
+      inputs: initialInputs(gating),
+      status: undefined,
+      drainTimer: undefined,
+    });
+    if (gating === "services") this.#refreshServices(config.prefix);
+    if (this.#started) this.#publish(config.prefix);
+  }
+
+  /**
+   * Config reload: a changed prefix keeps its health, maintenance and drain
+   * inputs (so an attribute change is one replacing UPDATE, not a flap),
+   * unless its gating kind changed; then it starts over.
+   */
+  updatePrefix(config: PrefixConfig): void {
+    const entry = this.#entry(config.prefix);
+    const gating = gatingOf(config);
+    if (gating !== entry.gating) {
+      entry.inputs = { ...initialInputs(gating), drain: entry.inputs.drain };
+      entry.gating = gating;
+    }
+    if (config.maintenanceFile === undefined && entry.inputs.maintenanceFile) {
+      entry.inputs = { ...entry.inputs, maintenanceFile: false };
+    }
+    entry.config = config;
+    if (gating === "services") this.#refreshServices(config.prefix);
+    if (this.#started) this.#publish(config.prefix);
+  }
+
+  /** Config reload: forget a prefix and withdraw its route. */
+  removePrefix(prefix: string): void {
+    const entry = this.#entry(prefix);
+    if (entry.drainTimer !== undefined) this.#clock.clearTimeout(entry.drainTimer);
+    this.#entries.delete(prefix);
+    this.#target.setDesired(prefix, undefined);
+  }
+
+  #refreshServices(prefix: string): void {
+    const entry = this.#entry(prefix);
+    const health = combineServices(
+      this.#serviceStates,
+      entry.config.services,
+      entry.config.servicesMode,
+    );
+    entry.inputs = applyEvent(entry.config, entry.inputs, { type: "health", health }).next;
+  }
+
   has(prefix: string): boolean {
     return this.#entries.has(prefix);
   }

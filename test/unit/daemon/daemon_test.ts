@@ -71,6 +71,7 @@ Deno.test("Daemon announces every configured prefix and withdraws with a Cease o
     config: loaded.config,
     clock,
     transport: net.transport("127.0.0.1"),
+    controlApi: false,
     log: (level, message) => lines.push(`${level} ${message}`),
   });
   try {

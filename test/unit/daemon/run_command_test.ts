@@ -42,6 +42,8 @@ Deno.test({
           "    port: 9",
           "prefixes:",
           '  - ipAddress: "192.0.2.1/32"',
+          "api:",
+          `  socket: "${dir}/anycast.sock"`,
           "",
         ].join("\n"),
       );
