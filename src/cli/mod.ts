@@ -16,6 +16,7 @@ import { announceCommand } from "../../cmd/announce.ts";
 import { schemaCommand } from "../../cmd/schema.ts";
 import { importCommand } from "../../cmd/import.ts";
 import { completionsCommand } from "../../cmd/completions.ts";
+import { demoCommand } from "../../cmd/demo.ts";
 
 export * from "./context.ts";
 
@@ -52,6 +53,7 @@ export function buildCli(ctx: CliContext, setExit: (code: number) => void): Comm
       schemaCommand(ctx, setExit),
       importCommand(ctx, setExit),
       completionsCommand(ctx, setExit),
+      demoCommand(ctx, setExit),
     ]
   ) {
     // deno-lint-ignore no-explicit-any
