@@ -60,7 +60,12 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         setExit(ExitCode.Failed);
         return;
       }
-      const config = loaded.config;
+      let config = loaded.config;
+      // The anycastd dialect has no api block: $ANYCAST_SOCKET (as for the client) places the socket.
+      const socketFromEnv = ctx.env("ANYCAST_SOCKET");
+      if (config.dialect === "anycastd" && socketFromEnv) {
+        config = { ...config, api: { ...config.api, socket: socketFromEnv } };
+      }
       const env = (name: string) =>
         name === "LOG_LEVEL" && opts.logLevel !== undefined ? opts.logLevel : ctx.env(name);
       let logging: AsyncDisposable;
