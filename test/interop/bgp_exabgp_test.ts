@@ -18,4 +18,5 @@ await registerBgpSuite({
     "hold-timer",
     "passive",
   ],
+  notApplicable: { "graceful-restart": "ExaBGP keeps no RIB, so no stale routes to observe" },
 });

@@ -18,4 +18,5 @@ await registerBgpSuite({
     "graceful-restart",
     "passive",
   ],
+  notApplicable: { "route-refresh": "GoBGP's CLI cannot make it send a ROUTE-REFRESH" },
 });

@@ -46,6 +46,8 @@ export interface PeerKind {
   reportsStale?: boolean;
   /** Cases to run; default all that apply. */
   cases?: CaseName[];
+  /** Why a case left out of `cases` cannot run against this peer; shown as an ignored test. */
+  notApplicable?: Partial<Record<CaseName, string>>;
 }
 
 export type CaseName =
@@ -206,7 +208,14 @@ export async function registerBgpSuite(kind: PeerKind): Promise<void> {
   const enabled = (c: CaseName) => !kind.cases || kind.cases.includes(c);
   const pending: Promise<void>[] = [];
   const t = (c: CaseName, name: string, fn: () => Promise<void>) => {
-    if (!enabled(c)) return;
+    if (!enabled(c)) {
+      const why = kind.notApplicable?.[c];
+      // Visible in the test report, never a silent gap.
+      if (why) {
+        Deno.test({ name: `${kind.name}: ${name} (not applicable: ${why})`, ignore: true, fn });
+      }
+      return;
+    }
     pending.push(interopTest({
       name: `${kind.name}: ${name}`,
       daemons: [kind.daemon],
