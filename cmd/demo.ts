@@ -8,6 +8,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, ExitCode, UsageError } from "../src/cli/context.ts";
 import { createView, type DemoEvent, runDemo, type ViewMode } from "../src/demo/mod.ts";
+import { ExternalPeer, missingPeerBinaries } from "../src/demo/external_peer.ts";
 
 function milliseconds(flag: string, min: number) {
   return (text: string): number => {
@@ -27,12 +28,14 @@ export function demoCommand(ctx: CliContext, setExit: (code: number) => void) {
       "run a self-contained lab on loopback: a service, anycast run and a route observer",
     )
     .addOption(
-      new Option("--peer <kind>", "who receives the routes").choices(["observer"] as const)
-        .default("observer" as const),
+      new Option(
+        "--peer <kind>",
+        "who receives the routes: our observer, or a real BIRD, GoBGP or FRR on a high port",
+      ).choices(["observer", "bird", "gobgp", "frr"] as const).default("observer" as const),
     )
     .option("--non-interactive", "plain event lines, even on a terminal")
     .option("--json", "one JSON event per line (for scripts and tests)")
-    .option("--pause <ms>", "pause between steps", milliseconds("--pause", 0), 2000)
+    .option("--pause <ms>", "pause between steps", milliseconds("--pause", 0), 3000)
     .option(
       "--probe-period <ms>",
       "readiness probe period",
@@ -50,6 +53,15 @@ starts is stopped and its temp dir removed. Exit 0 when every step saw what it
 should. See docs/demo.md.`,
     )
     .action(async (opts) => {
+      const kind = opts.peer;
+      if (kind !== "observer") {
+        const missing = await missingPeerBinaries(kind);
+        if (missing.length > 0) {
+          ctx.err(`anycast demo: --peer ${kind} needs ${missing.join(", ")} (not installed)\n`);
+          setExit(ExitCode.Failed);
+          return;
+        }
+      }
       const mode: ViewMode = opts.json
         ? "json"
         : opts.nonInteractive || !Deno.stdout.isTerminal()
@@ -65,6 +77,7 @@ should. See docs/demo.md.`,
           probePeriodMs: opts.probePeriod,
           drainMs: opts.drainTime,
           signal: ctx.signal,
+          ...(kind === "observer" ? {} : { peer: (a) => new ExternalPeer(kind, a) }),
         },
         (event) => show({ t: Date.now() - started, ...event } as DemoEvent),
       );

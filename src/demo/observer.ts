@@ -117,6 +117,7 @@ function asPathOf(update: UpdateMessage): number[] {
 /** Receive-only BGP speaker whose Adj-RIB-In is the demo's route table. */
 export class RouteObserver implements DemoPeer {
   readonly kind = "observer";
+  readonly seesNotifications = true;
   readonly address: string;
   readonly port: number;
   readonly asn: number;

@@ -366,24 +366,38 @@ export async function runDemo(
     );
     await showTable();
     const afterStop = peerEvents.slice(stopFrom);
-    const ceaseAt = afterStop.findIndex((e) => e.type === "notification" && e.code === 6);
-    const before = ceaseAt === -1 ? afterStop : afterStop.slice(0, ceaseAt);
-    const withdrawn = VIPS.filter((p) =>
-      before.some((e) => e.type === "withdraw" && e.prefix === p)
-    );
-    step(
-      "stop-withdraw",
-      withdrawn.length === VIPS.length,
-      `withdrawn before the Cease: ${withdrawn.join(", ") || "none"}`,
-    );
-    const cease = ceaseAt === -1 ? undefined : afterStop[ceaseAt];
-    step(
-      "stop-cease",
-      cease !== undefined,
-      cease?.type === "notification"
-        ? `Cease subcode ${cease.subcode}${cease.communication ? ` "${cease.communication}"` : ""}`
-        : "no Cease received",
-    );
+    const sessionEnd = afterStop.findIndex((e) => e.type === "session" && e.from === "Established");
+    if (peer.seesNotifications) {
+      const ceaseAt = afterStop.findIndex((e) => e.type === "notification" && e.code === 6);
+      const before = ceaseAt === -1 ? afterStop : afterStop.slice(0, ceaseAt);
+      const withdrawn = VIPS.filter((p) =>
+        before.some((e) => e.type === "withdraw" && e.prefix === p)
+      );
+      step(
+        "stop-withdraw",
+        withdrawn.length === VIPS.length,
+        `withdrawn before the Cease: ${withdrawn.join(", ") || "none"}`,
+      );
+      const cease = ceaseAt === -1 ? undefined : afterStop[ceaseAt];
+      step(
+        "stop-cease",
+        cease !== undefined,
+        cease?.type === "notification"
+          ? `Cease subcode ${cease.subcode}${
+            cease.communication ? ` "${cease.communication}"` : ""
+          }`
+          : "no Cease received",
+      );
+    } else {
+      // A polled daemon: the withdraw and the session's end may fall in one poll.
+      const gone = await vipsAbsent();
+      step("stop-withdraw", gone, gone ? "both VIPs gone" : "VIPs still in the table");
+      step(
+        "stop-cease",
+        sessionEnd !== -1,
+        sessionEnd !== -1 ? `session closed (${peer.kind} reports no NOTIFICATION)` : "still up",
+      );
+    }
     step("daemon-exit", exited, exited ? "anycast run exited" : "anycast run did not exit");
   } catch (e) {
     if (e instanceof Aborted) {

@@ -30,6 +30,11 @@ export interface DemoPeer {
   readonly address: string;
   readonly port: number;
   readonly asn: number;
+  /**
+   * Whether events come off the wire in order, NOTIFICATIONs included (our
+   * observer); false for daemons whose table is polled.
+   */
+  readonly seesNotifications: boolean;
   start(): Promise<void>;
   onEvent(listener: (event: PeerEvent) => void): () => void;
   established(): boolean | Promise<boolean>;

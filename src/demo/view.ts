@@ -7,6 +7,10 @@
 import { GRACEFUL_SHUTDOWN } from "./observer.ts";
 import type { DemoEvent, ObservedRoute, PeerEvent } from "./types.ts";
 
+/** "2026-11-21 11:39:19.343 +00:00 [INF] anycast.daemon: " (the view has its own clock). */
+const DAEMON_LOG_PREFIX =
+  /^\d{4}-\d\d-\d\d[ T][\d:.]+(?: ?[+-]\d\d:\d\d|Z)? (?:\[\w+\] )?(?:[\w.]+: )?/;
+
 function communityText(c: string): string {
   return c === GRACEFUL_SHUTDOWN ? `${c} (graceful-shutdown)` : c;
 }
@@ -40,9 +44,9 @@ function describeRoute(r: ObservedRoute): string {
 function describePeerEvent(e: PeerEvent): string {
   switch (e.type) {
     case "announce":
-      return `+ UPDATE announce ${describeRoute(e.route)}`;
+      return `+ announce ${describeRoute(e.route)}`;
     case "withdraw":
-      return `- UPDATE withdraw ${e.prefix}`;
+      return `- withdraw ${e.prefix}`;
     case "session":
       return `  session ${e.from} -> ${e.to}${e.lastError ? ` (${e.lastError})` : ""}`;
     case "notification":
@@ -67,7 +71,7 @@ export function eventLine(e: DemoEvent): string | undefined {
     case "daemon":
       return `${at}    anycast run has pid ${e.pid}`;
     case "log":
-      return `${at}    daemon| ${e.line}`;
+      return `${at}    daemon| ${e.line.replace(DAEMON_LOG_PREFIX, "")}`;
     case "peer":
       return `${at} ${describePeerEvent(e.event)}`;
     case "table":
