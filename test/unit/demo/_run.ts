@@ -116,3 +116,38 @@ export async function assertDemoSaw(run: DemoRun, options: { fromWire: boolean }
   assert.ok(cleanup.daemonPid !== undefined && !processAlive(cleanup.daemonPid));
   await assert.rejects(Deno.stat(cleanup.tempDir), Deno.errors.NotFound);
 }
+
+/**
+ * Start `anycast demo --json` with long pauses, send SIGINT once `afterStep`
+ * is reported, and return everything it printed until it exited.
+ */
+export async function interruptDemo(args: string[], afterStep: string): Promise<DemoRun> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, "demo", "--json", "--pause", "60000", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  const stderr = new Response(child.stderr).text();
+  let transcript = "";
+  const events: DemoEvent[] = [];
+  let partial = "";
+  let sent = false;
+  for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+    transcript += text;
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines.filter((l) => l.trim() !== "")) {
+      const event = JSON.parse(line) as DemoEvent;
+      events.push(event);
+      if (!sent && event.type === "step" && event.step === afterStep) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  return { code: status.code, events, stderr: await stderr, transcript };
+}

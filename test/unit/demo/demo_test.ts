@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ObservedRoute } from "../../../src/demo/mod.ts";
-import { assertDemoSaw, runDemoJson } from "./_run.ts";
+import { assertDemoSaw, interruptDemo, runDemoJson } from "./_run.ts";
 import {
   createView,
   demoConfig,
@@ -97,4 +97,29 @@ Deno.test("createView('live') keeps the table current from the peer's UPDATEs", 
   show({ t: 10, type: "peer", event: { type: "withdraw", prefix: VIP_V4 } });
   assert.match(screens.at(-1)!, /\(no routes\)/);
   assert.match(screens.at(-1)!, /- withdraw 198\.51\.100\.10\/32/);
+});
+
+Deno.test({
+  name: "anycast demo stops on SIGINT mid-way and leaves nothing running",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const run = await interruptDemo(
+      ["--daemon-address", "127.0.0.95", "--observer-address", "127.0.0.96"],
+      "announce",
+    );
+    const summary = run.events.find((e) => e.type === "summary");
+    assert.ok(summary?.type === "summary", run.transcript + run.stderr);
+    assert.deepEqual(summary.failed, ["interrupted"]);
+    assert.equal(run.code, 1);
+    // It did not go on to the next steps.
+    assert.ok(!run.events.some((e) => e.type === "step" && e.step === "withdraw"));
+    const cleanup = run.events.find((e) => e.type === "cleanup");
+    assert.ok(cleanup?.type === "cleanup");
+    assert.equal(cleanup.daemonExited, true);
+    assert.equal(cleanup.tempDirRemoved, true);
+    assert.ok(cleanup.daemonPid !== undefined);
+    await assert.rejects(Deno.stat(`/proc/${cleanup.daemonPid}`), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(cleanup.tempDir), Deno.errors.NotFound);
+  },
 });
