@@ -27,6 +27,7 @@ import {
 } from "./_fields.ts";
 import { parseAddress, parsePrefix } from "./_net.ts";
 import { keysOfObjectSchema } from "./_schema_walk.ts";
+import { assignedAddress } from "./_assigned_address.ts";
 
 const retry = {
   tries: count().optional(),
@@ -67,20 +68,7 @@ export const ANYCASTD_CHECK_SPECS = {
       });
     }
   })),
-  assigned_address: mapping({
-    interface: nonEmpty().optional(),
-    ipv4: ipAddress().optional(),
-    ipv6: ipAddress().optional(),
-  }).superRefine(guard((v, ctx) => {
-    if (v.ipv4 === undefined && v.ipv6 === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: [],
-        input: v,
-        message: "expected ipv4 or ipv6 (or both)",
-      });
-    }
-  })),
+  assigned_address: assignedAddress,
   icmp_ping: mapping({
     static: mapping({ host: nonEmpty() }),
     ...retry,

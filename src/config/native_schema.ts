@@ -34,6 +34,7 @@ import {
 } from "./_fields.ts";
 import { parseDuration } from "./duration.ts";
 import { isIPv6LinkLocal, parseAddress, parsePrefix } from "./_net.ts";
+import { assignedAddress } from "./_assigned_address.ts";
 
 /** Names of the probe handler keys, in the order they are documented. */
 export const PROBE_HANDLER_KEYS = [
@@ -314,21 +315,6 @@ const tlsCertificate = mapping({
       path: [],
       input: v,
       message: "expected exactly one of local or remote",
-    });
-  }
-}));
-
-const assignedAddress = mapping({
-  interface: nonEmpty().optional(),
-  ipv4: ipAddress().optional(),
-  ipv6: ipAddress().optional(),
-}).superRefine(guard((v, ctx) => {
-  if (v.ipv4 === undefined && v.ipv6 === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: [],
-      input: v,
-      message: "expected ipv4 or ipv6 (or both)",
     });
   }
 }));
