@@ -88,6 +88,31 @@ export function eventLine(e: DemoEvent): string | undefined {
   }
 }
 
+function terminalWidth(): number {
+  try {
+    const columns = Deno.consoleSize().columns;
+    return columns >= 40 ? columns : 100; // 0 when the terminal does not say (script, CI)
+  } catch {
+    return 100;
+  }
+}
+
+/** Word-wrap `text` to `width` columns. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
 export type ViewMode = "json" | "plain" | "live";
 
 /**
@@ -105,9 +130,16 @@ export function createView(mode: ViewMode, write: (text: string) => void): (e: D
   const routes = new Map<string, ObservedRoute>();
   const recent: string[] = [];
   let peerLabel = "peer";
+  let now = "";
   const KEEP_LINES = 14;
   return (e) => {
     if (e.type === "start") peerLabel = e.peer;
+    if (e.type === "narrate" && !e.text.startsWith("$ ")) now = e.text;
+    // Probe results repeat every period; the state changes they cause are logged anyway.
+    if (
+      e.type === "log" && e.line.includes("probe up:") ||
+      e.type === "log" && e.line.includes("probe down:")
+    ) return;
     if (e.type === "table") {
       routes.clear();
       for (const r of e.routes) routes.set(r.prefix, r);
@@ -123,10 +155,11 @@ export function createView(mode: ViewMode, write: (text: string) => void): (e: D
       recent.splice(0, Math.max(0, recent.length - KEEP_LINES));
     }
     const sorted = [...routes.values()].sort((a, b) => a.prefix.localeCompare(b.prefix));
-    const width = 100;
+    const width = terminalWidth();
     write(
       "\x1b[H\x1b[2J" +
         `\x1b[1manycast demo\x1b[0m: what the ${peerLabel} has received (Ctrl-C stops)\n\n` +
+        (now ? `\x1b[1m${wrap(now, width).join("\n")}\x1b[0m\n\n` : "") +
         formatTable(sorted) + "\n" +
         recent.map((l) => (l.length > width ? l.slice(0, width - 1) + "…" : l)).join("\n") +
         "\n",
