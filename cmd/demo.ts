@@ -35,7 +35,7 @@ export function demoCommand(ctx: CliContext, setExit: (code: number) => void) {
     )
     .option("--non-interactive", "plain event lines, even on a terminal")
     .option("--json", "one JSON event per line (for scripts and tests)")
-    .option("--pause <ms>", "pause between steps", milliseconds("--pause", 0), 3000)
+    .option("--pause <ms>", "pause between steps", milliseconds("--pause", 0), 4000)
     .option(
       "--probe-period <ms>",
       "readiness probe period",

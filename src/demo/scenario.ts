@@ -19,7 +19,7 @@ export interface DemoOptions {
   observerAddress?: string;
   /** Observer TCP port; default a free one. */
   observerPort?: number;
-  /** Pause between steps so a human can follow, ms (default 2000). */
+  /** Pause between steps so a human can follow, ms (default 2000; the CLI uses 4000). */
   pauseMs?: number;
   /** Readiness probe period, ms (default 500). */
   probePeriodMs?: number;
