@@ -1,0 +1,333 @@
+/**
+ * Failover benchmark of `anycast run` against a real BIRD 2 on loopback
+ * (bounded: a fixed number of trials, stops by itself, kills what it starts).
+ *
+ * One HTTP health endpoint (Deno.serve in this process) gates two prefixes:
+ * ours (`anycast run`, readinessProbe period 1 s, failureThreshold 1) and
+ * ExaBGP's (`python3 -m exabgp healthcheck --cmd "curl -sf URL" --interval 1
+ * --fall 1 --rise 1` as an ExaBGP process), both announced to the same BIRD.
+ *
+ * Per trial: t0 = the endpoint starts failing; t1 = the prefix is gone from
+ * BIRD's table, polled over BIRD's control socket every 5 ms (a `show route
+ * for P` round trip takes well under 1 ms). Also: decision -> BIRD, from the
+ * moment our daemon's "up -> down" log line reaches this process (stderr
+ * pipe) to t1. And the idle RSS of `anycast run` with 10 prefixes and 2
+ * peers (BIRD and GoBGP), from /proc/PID/status after 5 s idle.
+ *
+ * Usage: `deno task bench:failover [--trials 20]`
+ *
+ * @module
+ */
+import { BirdPeer, GoBgpPeer, NEXT_HOP_V4, SPARE_ADDRESSES } from "../test/interop/harness/mod.ts";
+
+function flag(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] ?? fallback : fallback;
+}
+
+const TRIALS = Number(flag("trials", "20"));
+// Addresses: our daemon .27, ExaBGP .28, BIRD .29, GoBGP .30 (unused by the test suites).
+const OURS = SPARE_ADDRESSES[17]!;
+const EXA = SPARE_ADDRESSES[18]!;
+const BIRD = SPARE_ADDRESSES[19]!;
+const GOBGP = SPARE_ADDRESSES[20]!;
+const BIRD_ASN = 65002;
+const EXA_ASN = 65006;
+const GOBGP_ASN = 65001;
+const OUR_PREFIX = "198.51.100.90/32";
+const EXA_PREFIX = "198.51.100.91/32";
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** BIRD's control socket, kept open: one `show route for` per poll. */
+class BirdControl {
+  #conn: Deno.UnixConn;
+  #buffer = "";
+  #decoder = new TextDecoder();
+
+  private constructor(conn: Deno.UnixConn) {
+    this.#conn = conn;
+  }
+
+  static async open(path: string): Promise<BirdControl> {
+    const c = new BirdControl(await Deno.connect({ transport: "unix", path }));
+    await c.#reply(); // "0001 BIRD 2.x ready."
+    return c;
+  }
+
+  /** Read up to the reply's last line ("dddd text", no dash). */
+  async #reply(): Promise<string> {
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const m = /(^|\n)\d{4} [^\n]*\n/.exec(this.#buffer);
+      if (m) {
+        const end = m.index + m[0].length;
+        const reply = this.#buffer.slice(0, end);
+        this.#buffer = this.#buffer.slice(end);
+        return reply;
+      }
+      const n = await this.#conn.read(buf);
+      if (n === null) throw new Error("BIRD closed its control socket");
+      this.#buffer += this.#decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+  }
+
+  async hasRoute(prefix: string): Promise<boolean> {
+    await this.#conn.write(new TextEncoder().encode(`show route for ${prefix}\n`));
+    return /(^|\n)1007[- ]/.test(await this.#reply());
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function summary(name: string, values: number[]): string {
+  return `${name}: n=${values.length} p50 ${percentile(values, 50).toFixed(0)} ms, ` +
+    `p99 ${percentile(values, 99).toFixed(0)} ms, min ${Math.min(...values).toFixed(0)} ms, ` +
+    `max ${Math.max(...values).toFixed(0)} ms`;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-bench-failover-" });
+  let healthy = true;
+  const health = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(healthy ? "ok\n" : "failing\n", { status: healthy ? 200 : 503 }),
+  );
+  const url = `http://127.0.0.1:${health.addr.port}/health`;
+  const bird = await BirdPeer.start({
+    address: BIRD,
+    asn: BIRD_ASN,
+    neighbors: [{ address: OURS, asn: 64600, holdTime: 9 }, {
+      address: EXA,
+      asn: EXA_ASN,
+      holdTime: 9,
+    }],
+  });
+  const gobgp = await GoBgpPeer.start({
+    address: GOBGP,
+    asn: GOBGP_ASN,
+    neighbors: [{ address: OURS, asn: 64600, holdTime: 9, multihop: true }],
+  });
+  let ours: Deno.ChildProcess | undefined;
+  let exa: Deno.ChildProcess | undefined;
+  let control: BirdControl | undefined;
+  try {
+    // Our daemon: 1 gated prefix + 9 static ones, BIRD and GoBGP as peers.
+    const statics = Array.from({ length: 9 }, (_, i) => [
+      `  - ipAddress: "198.51.100.${100 + i}/32"`,
+      `    nextHop: "${NEXT_HOP_V4}"`,
+    ]).flat();
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      [
+        "speaker:",
+        "  asn: 64600",
+        `  routerId: "${OURS}"`,
+        "  listenPort: 0",
+        "api:",
+        `  socket: "${dir}/anycast.sock"`,
+        "neighbors:",
+        `  - address: "${BIRD}"`,
+        `    asn: ${BIRD_ASN}`,
+        `    localAddress: "${OURS}"`,
+        "    holdTime: 9s",
+        `  - address: "${GOBGP}"`,
+        `    asn: ${GOBGP_ASN}`,
+        `    localAddress: "${OURS}"`,
+        "    holdTime: 9s",
+        "prefixes:",
+        `  - ipAddress: "${OUR_PREFIX}"`,
+        `    nextHop: "${NEXT_HOP_V4}"`,
+        "    readinessProbe:",
+        "      periodSeconds: 1s",
+        "      timeoutSeconds: 500ms",
+        "      failureThreshold: 1",
+        "      successThreshold: 1",
+        "      http:",
+        `        port: ${health.addr.port}`,
+        "        path: /health",
+        ...statics,
+        "",
+      ].join("\n"),
+    );
+    ours = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "run", "--config", `${dir}/config.yaml`],
+      env: { LOG_LEVEL: "info" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // Arrival time of each "up -> down" decision line.
+    const decisions: number[] = [];
+    let ourLog = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of ours!.stderr) {
+        const now = performance.now();
+        const text = decoder.decode(chunk, { stream: true });
+        ourLog = (ourLog + text).slice(-20_000);
+        if (text.includes(`prefix ${OUR_PREFIX}: up -> down`)) decisions.push(now);
+      }
+    })();
+
+    // ExaBGP with its healthcheck as a process.
+    await Deno.writeTextFile(
+      `${dir}/healthcheck.sh`,
+      `exec /usr/bin/python3 -m exabgp healthcheck --cmd "curl -sf ${url}" --interval 1 ` +
+        `--fast-interval 1 --fall 1 --rise 1 --timeout 1 --ip ${EXA_PREFIX} --no-ip-setup ` +
+        `--next-hop ${NEXT_HOP_V4} --withdraw-on-down --no-syslog\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/exabgp.conf`,
+      [
+        "process healthcheck {",
+        `  run /bin/sh ${dir}/healthcheck.sh;`,
+        "  encoder text;",
+        "}",
+        `neighbor ${BIRD} {`,
+        `  router-id ${EXA};`,
+        `  local-address ${EXA};`,
+        `  local-as ${EXA_ASN};`,
+        `  peer-as ${BIRD_ASN};`,
+        "  hold-time 9;",
+        "  family { ipv4 unicast; }",
+        "  api { processes [ healthcheck ]; }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    exa = new Deno.Command("env", {
+      args: [
+        "exabgp.daemon.user=root",
+        `exabgp.tcp.bind=${EXA}`,
+        "exabgp.tcp.port=179",
+        "exabgp.api.cli=false",
+        `exabgp.log.destination=${dir}/exabgp.log`,
+        `exabgp.daemon.pid=${dir}/exabgp.pid`,
+        "exabgp.tcp.delay=0",
+        "exabgp",
+        `${dir}/exabgp.conf`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+
+    control = await BirdControl.open(`${bird.workDir}/bird.ctl`);
+    const waitFor = async (what: string, cond: () => Promise<boolean>, timeoutMs = 60_000) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await cond())) {
+        if (Date.now() > end) {
+          const exaLog = await Deno.readTextFile(`${dir}/exabgp.log`).catch(() => "");
+          throw new Error(
+            `timed out waiting for ${what}\nours:\n${ourLog.slice(-1500)}\nexabgp:\n${
+              exaLog.slice(-3000)
+            }\nbird:\n${await bird.birdc("show", "route", "all")}`,
+          );
+        }
+        await sleep(20);
+      }
+    };
+    await waitFor(
+      "both prefixes at BIRD",
+      async () => (await control!.hasRoute(OUR_PREFIX)) && (await control!.hasRoute(EXA_PREFIX)),
+    );
+    await gobgp.waitEstablished(OURS, 60_000);
+
+    // Idle RSS with 10 prefixes and 2 peers Established.
+    await sleep(5000);
+    const rss = await rssMb(ours.pid);
+
+    const oursMs: number[] = [];
+    const exaMs: number[] = [];
+    const decisionMs: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial++) {
+      healthy = true;
+      await waitFor(
+        "both prefixes back",
+        async () => (await control!.hasRoute(OUR_PREFIX)) && (await control!.hasRoute(EXA_PREFIX)),
+      );
+      // A random phase relative to both probe schedules.
+      await sleep(200 + Math.random() * 1000);
+      const decisionsBefore = decisions.length;
+      healthy = false;
+      const t0 = performance.now();
+      let oursGone: number | undefined;
+      let exaGone: number | undefined;
+      while (oursGone === undefined || exaGone === undefined) {
+        const now = performance.now();
+        if (now - t0 > 30_000) throw new Error(`trial ${trial}: no withdraw within 30 s`);
+        if (oursGone === undefined && !(await control.hasRoute(OUR_PREFIX))) {
+          oursGone = performance.now();
+        }
+        if (exaGone === undefined && !(await control.hasRoute(EXA_PREFIX))) {
+          exaGone = performance.now();
+        }
+        await sleep(5);
+      }
+      oursMs.push(oursGone - t0);
+      exaMs.push(exaGone - t0);
+      const decidedAt = decisions[decisionsBefore];
+      if (decidedAt !== undefined) decisionMs.push(oursGone - decidedAt);
+      console.error(
+        `trial ${trial + 1}/${TRIALS}: anycast ${(oursGone - t0).toFixed(0)} ms, ` +
+          `exabgp ${(exaGone - t0).toFixed(0)} ms` +
+          (decidedAt !== undefined
+            ? `, decision->BIRD ${(oursGone - decidedAt).toFixed(1)} ms`
+            : ""),
+      );
+    }
+    healthy = true;
+    console.log(`failover, health endpoint failing -> prefix gone from BIRD (${TRIALS} trials,`);
+    console.log("period 1 s, failureThreshold/fall 1, BIRD polled every 5 ms over its socket):");
+    console.log("  " + summary("anycast run", oursMs));
+    console.log("  " + summary("exabgp healthcheck", exaMs));
+    console.log(
+      "  " +
+        summary("anycast decision (log line) -> BIRD table", decisionMs).replace(/ ms/g, " ms"),
+    );
+    console.log(
+      `  decision -> BIRD p99 ${percentile(decisionMs, 99).toFixed(1)} ms ` +
+        `(p50 ${percentile(decisionMs, 50).toFixed(1)} ms; target <= 20 ms)`,
+    );
+    console.log(
+      `idle RSS of anycast run, 10 prefixes, 2 peers: ${rss.toFixed(1)} MB (target <= 60 MB)`,
+    );
+  } finally {
+    control?.close();
+    for (const child of [ours, exa]) {
+      if (!child) continue;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5000);
+      await child.status;
+      clearTimeout(timer);
+    }
+    await gobgp.stop();
+    await bird.stop();
+    await health.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();
