@@ -22,6 +22,17 @@ function milliseconds(flag: string, min: number) {
   };
 }
 
+/** The lab stays on loopback: anything else is a usage error. */
+function loopback(flag: string) {
+  return (text: string): string => {
+    const octets = text.split(".");
+    const ok = octets.length === 4 && octets[0] === "127" &&
+      octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+    if (!ok) throw new UsageError(`demo: ${flag} must be an address in 127.0.0.0/8, got "${text}"`);
+    return text;
+  };
+}
+
 export function demoCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("demo")
     .description(
@@ -43,8 +54,18 @@ export function demoCommand(ctx: CliContext, setExit: (code: number) => void) {
       500,
     )
     .option("--drain-time <ms>", "RFC 8326 drain time", milliseconds("--drain-time", 0), 3000)
-    .option("--daemon-address <ip>", "loopback address of the daemon and service", "127.0.0.61")
-    .option("--observer-address <ip>", "loopback address of the observer", "127.0.0.62")
+    .option(
+      "--daemon-address <ip>",
+      "loopback address of the daemon and service",
+      loopback("--daemon-address"),
+      "127.0.0.61",
+    )
+    .option(
+      "--observer-address <ip>",
+      "loopback address of the observer",
+      loopback("--observer-address"),
+      "127.0.0.62",
+    )
     .addHelpText(
       "after",
       `

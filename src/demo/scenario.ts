@@ -292,9 +292,20 @@ export async function runDemo(
     running.status.then(() => (daemonExited = true));
 
     // 1. Healthy: both VIPs appear.
-    let ok = await waitFor(() => vipsPresent(), 30_000, signal);
+    // A daemon that exits at once (bad config, address in use) ends the wait early.
+    let ok = await waitFor(async () => daemonExited || await vipsPresent(), 30_000, signal) &&
+      !daemonExited;
     await showTable();
-    step("announce", ok, ok ? "both VIPs announced" : "VIPs not announced within 30 s");
+    step(
+      "announce",
+      ok,
+      ok
+        ? "both VIPs announced"
+        : daemonExited
+        ? `anycast run exited with code ${(await running.status).code}`
+        : "VIPs not announced within 30 s",
+    );
+    if (daemonExited) throw new Error("anycast run is not running (see its log above)");
     await pause();
 
     // 2. The service fails: after failureThreshold probes the daemon withdraws.

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import type { ObservedRoute } from "../../../src/demo/mod.ts";
 import { assertDemoSaw, interruptDemo, runDemoJson } from "./_run.ts";
+import { runCli } from "../../../src/cli/mod.ts";
+import { captureCli } from "../cli/_capture.ts";
 import {
   createView,
   demoConfig,
@@ -122,4 +124,19 @@ Deno.test({
     await assert.rejects(Deno.stat(`/proc/${cleanup.daemonPid}`), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(cleanup.tempDir), Deno.errors.NotFound);
   },
+});
+
+Deno.test("anycast demo refuses addresses off loopback and bad durations (exit 2)", async () => {
+  for (
+    const [args, message] of [
+      [["--daemon-address", "192.0.2.1"], /--daemon-address must be an address in 127\.0\.0\.0\/8/],
+      [["--observer-address", "127.0.0.300"], /--observer-address must be an address in 127/],
+      [["--pause", "soon"], /--pause expects an integer >= 0 \(milliseconds\), got "soon"/],
+      [["--peer", "quagga"], /argument 'quagga' is invalid/],
+    ] as const
+  ) {
+    const io = captureCli();
+    assert.equal(await runCli(["demo", ...args], io.ctx), 2, args.join(" "));
+    assert.match(io.stderr(), message);
+  }
 });
