@@ -82,9 +82,9 @@ export function eventLine(e: DemoEvent): string | undefined {
       return `${at}    cleanup: anycast run ${e.daemonExited ? "exited" : "STILL RUNNING"}, ` +
         `temp dir ${e.tempDirRemoved ? "removed" : "NOT removed"}`;
     case "summary":
-      return `${at} ${
-        e.ok ? "demo finished: every step OK" : `demo FAILED: ${e.failed.join(", ")}`
-      }`;
+      if (e.ok) return `${at} demo finished: every step OK`;
+      if (e.failed.includes("interrupted")) return `${at} demo interrupted: everything stopped`;
+      return `${at} demo FAILED: ${e.failed.join(", ")}`;
   }
 }
 
