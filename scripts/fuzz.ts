@@ -8,8 +8,13 @@
  * - every decode is bounded in time,
  * - every successfully decoded message encodes again.
  *
- * Usage: `deno task fuzz [iterations=1000000] [seed=1]`. Other code (e.g. a
- * live-session fuzzer) can call `fuzzDecoder(iterations, seed)`.
+ * Then the live-session fuzzer (`fuzz_session.ts`) feeds mutated messages to a
+ * real `BgpSession` in memory (fake clock) and over loopback TCP.
+ *
+ * Usage: `deno task fuzz [iterations=1000000] [seed=1] [--session=1000000] [--tcp=10000]`:
+ * `iterations` decoder inputs, `--session` messages to the in-memory session,
+ * `--tcp` messages over loopback TCP (0 skips a part). The default run takes
+ * about a minute on two cores. Other code can call `fuzzDecoder(iterations, seed)`.
  *
  * @module
  */
@@ -26,9 +31,10 @@ import {
   type NotificationMessage,
 } from "../src/bgp/mod.ts";
 import { hex } from "../src/bgp/_bytes.ts";
+import { formatSessionReport, fuzzSession } from "./fuzz_session.ts";
 
 /** Valid subcodes per error code (RFC 4271 §4.5, RFC 4486, RFC 5492, RFC 6608, RFC 7313, RFC 8538). */
-const VALID_SUBCODES: Record<number, readonly number[]> = {
+export const VALID_SUBCODES: Record<number, readonly number[]> = {
   1: [1, 2, 3],
   2: [0, 1, 2, 3, 4, 6, 7],
   3: [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11],
@@ -58,7 +64,7 @@ export interface FuzzReport {
 }
 
 /** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -206,7 +212,8 @@ function setLength(m: Uint8Array): Uint8Array {
   return m;
 }
 
-function mutate(src: Uint8Array, r: () => number): Uint8Array {
+/** One to three random mutations of `src` (also used by the live-session fuzzer). */
+export function mutate(src: Uint8Array, r: () => number): Uint8Array {
   const int = (n: number) => Math.floor(r() * n);
   let m: Uint8Array = src.slice();
   const rounds = 1 + int(3);
@@ -249,10 +256,15 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
         if (!off || off.attrs.length < 1) break;
         const [start, end] = off.list;
         const bounds = [...off.attrs, end];
-        let parts = off.attrs.map((a, i) => m.slice(a, bounds[i + 1]));
+        const parts = off.attrs.map((a, i) => m.slice(a, bounds[i + 1]));
         const op = int(3);
-        if (op === 0) parts = parts.sort(() => r() - 0.5);
-        else if (op === 1) parts.push(parts[int(parts.length)]!);
+        if (op === 0) {
+          // Fisher-Yates: a random comparator in sort() is engine-defined and not reproducible.
+          for (let i = parts.length - 1; i > 0; i--) {
+            const j = int(i + 1);
+            [parts[i], parts[j]] = [parts[j]!, parts[i]!];
+          }
+        } else if (op === 1) parts.push(parts[int(parts.length)]!);
         else parts.splice(int(parts.length), 1);
         const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
         let p = 0;
@@ -290,7 +302,8 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
   return m;
 }
 
-function randomMessage(r: () => number): Uint8Array {
+/** A valid header (marker, length, type 1-5) around a random body. */
+export function randomMessage(r: () => number): Uint8Array {
   const int = (n: number) => Math.floor(r() * n);
   const body = new Uint8Array(int(r() < 0.9 ? 64 : 600)).map(() => int(256));
   const m = new Uint8Array(19 + body.length);
@@ -383,9 +396,24 @@ export function fuzzDecoder(iterations: number, seed: number): FuzzReport {
   return report;
 }
 
+/** `--name=N` from the command line, or `fallback`. */
+function countFlag(args: string[], name: string, fallback: number): number {
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  if (arg === undefined) return fallback;
+  const value = Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`Cannot parse --${name}: expected a count, got "${arg}"`);
+    Deno.exit(2);
+  }
+  return value;
+}
+
 if (import.meta.main) {
-  const iterations = Number(Deno.args[0] ?? 1_000_000);
-  const seed = Number(Deno.args[1] ?? 1);
+  const positional = Deno.args.filter((a) => !a.startsWith("--"));
+  const iterations = Number(positional[0] ?? 1_000_000);
+  const seed = Number(positional[1] ?? 1);
+  const sessionMessages = countFlag(Deno.args, "session", 1_000_000);
+  const tcpMessages = countFlag(Deno.args, "tcp", 10_000);
   const report = fuzzDecoder(iterations, seed);
   const rate = Math.round(iterations / (report.elapsedMs / 1000));
   console.log(
@@ -417,5 +445,19 @@ if (import.meta.main) {
   );
   console.log(`  failures ${report.failureCount}`);
   for (const f of report.failures) console.log(`  FAIL ${f.error}\n    input ${f.input}`);
-  if (report.failureCount > 0) Deno.exit(1);
+  let failures = report.failureCount;
+  let total = iterations;
+  for (
+    const [transport, messages] of [["memory", sessionMessages], ["tcp", tcpMessages]] as const
+  ) {
+    if (messages === 0) continue;
+    const session = await fuzzSession({ messages, seed, transport });
+    console.log(formatSessionReport(session));
+    failures += session.failureCount;
+    total += session.messages;
+  }
+  console.log(
+    `fuzz total: ${total} messages to the decoder and live sessions, failures ${failures}`,
+  );
+  if (failures > 0) Deno.exit(1);
 }

@@ -114,6 +114,8 @@ export interface SessionEvents {
 
 /** RFC 4271 §8: the longest we ever wait between automatic restarts. */
 const MAX_RETRY_SECONDS = 60;
+/** NOTIFICATION data that fits a 4096-octet message: header 19 + code + subcode. */
+const MAX_NOTIFICATION_DATA = MAX_MESSAGE_LENGTH - 21;
 /** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
 const YIELD_EVERY_MESSAGES = 256;
 
@@ -957,11 +959,15 @@ export class BgpSession {
   }
 
   #writeNotification(wire: Wire, n: NotificationSpec): void {
+    // RFC 4271 §4.1: no message exceeds 4096 octets (NOTIFICATIONs go out in the OPEN
+    // context). Data that quotes a whole bad message (RFC 7313 §5: a 4096-octet
+    // ROUTE-REFRESH) would not fit with the 21-octet header: cut it.
+    const data = n.data ?? new Uint8Array(0);
     this.#write(wire, {
       type: "notification",
       code: n.code,
       subcode: n.subcode,
-      data: n.data ?? new Uint8Array(0),
+      data: data.length > MAX_NOTIFICATION_DATA ? data.subarray(0, MAX_NOTIFICATION_DATA) : data,
     }, DEFAULT_OPEN_CONTEXT);
   }
 

@@ -1,0 +1,738 @@
+/**
+ * Live-session fuzzing: a real `BgpSession` (the device under test) talks to a
+ * scripted peer over the in-memory transport (fake clock) or over loopback TCP
+ * (real clock, the peer is a raw `Deno.connect` socket). The peer completes the
+ * handshake, then feeds random and mutated messages (the generators of
+ * `fuzz.ts`), several per chunk and split across arbitrary chunk boundaries,
+ * in OpenSent, OpenConfirm and Established.
+ *
+ * A shadow framer runs our own `messageLength` + `decodeMessage` over exactly
+ * the bytes the session receives, so every step has a predicted outcome the
+ * session must match:
+ * - frames that decode are accepted silently (RFC 7606 treat-as-withdraw and
+ *   attribute discard included); after each step a ROUTE-REFRESH "ping"
+ *   (answered with BoRR/EoRR, RFC 7313) proves the session is still alive,
+ * - the first frame that does not decode earns exactly the NOTIFICATION the
+ *   decoder names (or the RFC 4271 §8.2.2 / RFC 6608 FSM error for the state),
+ *   after which the session closes the connection,
+ * - every byte the session sends parses with our decoder, every NOTIFICATION
+ *   has a valid code/subcode (1-7),
+ * - nothing throws, no unhandled rejection, every step is bounded in time, and
+ *   a watchdog checks that KEEPALIVEs keep coming while Established.
+ * After each close the peer reconnects and the session is re-established.
+ *
+ * Usage: `deno run -A scripts/fuzz_session.ts [messages=100000] [seed=1] [memory|tcp]`,
+ * or through `deno task fuzz` (see fuzz.ts).
+ *
+ * @module
+ */
+import {
+  BgpDecodeError,
+  type BgpMessage,
+  BgpSession,
+  type CodecContext,
+  decodeMessage,
+  DEFAULT_OPEN_CONTEXT,
+  encodeMessage,
+  familyOf,
+  memoryPipe,
+  messageLength,
+  type OpenMessage,
+  tcpTransport,
+  type Transport,
+} from "../src/bgp/mod.ts";
+import { negotiateContext } from "../src/bgp/message/negotiate.ts";
+import type { NeighborConfig } from "../src/config/model.ts";
+import { type Clock, FakeClock, systemClock } from "../src/util/clock.ts";
+import { hex } from "../src/bgp/_bytes.ts";
+import { mutate, randomMessage, rng, seedCorpus, VALID_SUBCODES } from "./fuzz.ts";
+
+export interface SessionFuzzOptions {
+  /** Fuzzed messages to send. Default 100000. */
+  messages?: number;
+  /** Seed of the random source. Default 1. */
+  seed?: number;
+  /** "memory" (in-memory transport, fake clock) or "tcp" (loopback, real clock). Default "memory". */
+  transport?: "memory" | "tcp";
+  /** Longest real-time wait for one step before it counts as a hang, in ms. Default 5000. */
+  stepTimeoutMs?: number;
+}
+
+export interface SessionFuzzReport {
+  transport: "memory" | "tcp";
+  seed: number;
+  /** Fuzzed messages written to the session (pings and handshakes not included). */
+  messages: number;
+  /** Frames the session decoded (a message after the one that reset the session is never read). */
+  framesProcessed: number;
+  /** Frames accepted without a NOTIFICATION. */
+  accepted: number;
+  /** Accepted UPDATEs handled as withdrawals (RFC 7606 §2). */
+  treatAsWithdraw: number;
+  /** Attributes discarded from accepted UPDATEs (RFC 7606 §2). */
+  discards: number;
+  /** NOTIFICATIONs the session sent, by "code/subcode". */
+  notifications: Record<string, number>;
+  /** Sessions ended by a fuzzed NOTIFICATION from the peer (no reply expected). */
+  closedByPeerNotification: number;
+  /** Times the peer reconnected and reached Established again. */
+  reestablishments: number;
+  /** Fuzzed messages sent per FSM state. */
+  perState: { OpenSent: number; OpenConfirm: number; Established: number };
+  /** Steps that left a partial frame in the session's buffer (no ping possible). */
+  partialSteps: number;
+  /** ROUTE-REFRESH pings answered. */
+  pings: number;
+  /** KEEPALIVE watchdog checks passed. */
+  watchdogChecks: number;
+  failures: { step: number; error: string; input: string }[];
+  failureCount: number;
+  elapsedMs: number;
+}
+
+const LOCAL_ASN = 64600;
+const PEER_ASN = 65001;
+
+function neighborConfig(holdTime: number, keepalive: number): NeighborConfig {
+  return {
+    name: "fuzz-peer",
+    address: "127.0.0.2",
+    asn: PEER_ASN,
+    port: 179,
+    passive: true,
+    holdTime,
+    keepalive,
+    connectRetry: 1,
+    ebgpMultihop: false,
+    ebgpMultihopTtl: 1,
+    families: ["ipv4-unicast", "ipv6-unicast"],
+  };
+}
+
+/** The OPEN the scripted peer sends; enhanced route refresh makes the ping possible. */
+function peerOpen(holdTime: number): OpenMessage {
+  return {
+    type: "open",
+    version: 4,
+    asn: PEER_ASN,
+    holdTime,
+    bgpId: "10.0.0.2",
+    capabilities: [
+      { kind: "multiprotocol", afi: 1, safi: 1 },
+      { kind: "multiprotocol", afi: 2, safi: 1 },
+      { kind: "route-refresh" },
+      { kind: "enhanced-route-refresh" },
+      { kind: "four-octet-as", asn: PEER_ASN },
+    ],
+  };
+}
+
+const PING: BgpMessage = { type: "route-refresh", afi: 1, safi: 1, subtype: "normal" };
+
+/** The byte stream the peer side reads and writes. */
+interface RawConn {
+  read(): Promise<Uint8Array | null>;
+  write(data: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The scripted peer's end: decodes everything the session sends and remembers it. */
+class PeerEnd {
+  readonly conn: RawConn;
+  readonly received: BgpMessage[] = [];
+  ctx: CodecContext = DEFAULT_OPEN_CONTEXT;
+  closed = false;
+  /** Set when the session sent bytes our decoder rejects. */
+  invalid: string | undefined;
+  keepalives = 0;
+  eorr = 0;
+  endOfRibs = 0;
+  lastKeepaliveAt = performance.now();
+  #buffer: Uint8Array = new Uint8Array(0);
+
+  constructor(conn: RawConn) {
+    this.conn = conn;
+    void this.#read();
+  }
+
+  async #read(): Promise<void> {
+    for (;;) {
+      const chunk = await this.conn.read();
+      if (chunk === null) break;
+      if (this.invalid !== undefined) continue;
+      this.#buffer = concat(this.#buffer, chunk);
+      try {
+        for (;;) {
+          const length = messageLength(this.#buffer, 4096);
+          if (length === undefined || this.#buffer.length < length) break;
+          const msg = decodeMessage(this.#buffer.subarray(0, length), this.ctx).message;
+          this.#buffer = this.#buffer.slice(length);
+          this.received.push(msg);
+          if (msg.type === "keepalive") {
+            this.keepalives++;
+            this.lastKeepaliveAt = performance.now();
+          } else if (msg.type === "route-refresh" && msg.subtype === "eorr") {
+            this.eorr++;
+          } else if (msg.type === "update" && msg.nlri.length === 0 && msg.withdrawn.length === 0) {
+            this.endOfRibs++;
+          }
+        }
+      } catch (err) {
+        this.invalid = `session sent bytes our decoder rejects: ${String(err)} (${
+          hex(this.#buffer.subarray(0, 64))
+        })`;
+      }
+    }
+    this.closed = true;
+  }
+
+  send(msg: BgpMessage): Promise<void> {
+    return this.conn.write(encodeMessage(msg, this.ctx));
+  }
+
+  last(): BgpMessage | undefined {
+    return this.received.at(-1);
+  }
+}
+
+type ShadowState = "OpenSent" | "OpenConfirm" | "Established";
+
+/** What the session must do with the bytes fed so far. */
+type Outcome =
+  | { kind: "ok" }
+  | { kind: "notification"; code: number; subcode: number }
+  | { kind: "closed" }
+  | { kind: "open" };
+
+/** Frames and decodes exactly what the session receives, and predicts its answer. */
+class Shadow {
+  state: ShadowState;
+  ctx: CodecContext;
+  #buffer: Uint8Array = new Uint8Array(0);
+  frames = 0;
+  accepted = 0;
+  treatAsWithdraw = 0;
+  discards = 0;
+  /** ROUTE-REFRESH requests the session answers with BoRR/EoRR. */
+  refreshReplies = 0;
+  /** Set once the stream reached an end (reset, close, or an OPEN in OpenSent). */
+  end: Outcome | undefined;
+  #counting = true;
+
+  constructor(state: ShadowState, ctx: CodecContext) {
+    this.state = state;
+    this.ctx = ctx;
+  }
+
+  /** True when no partial frame waits in the session's buffer. */
+  get aligned(): boolean {
+    return this.#buffer.length === 0;
+  }
+
+  /** Feeds a message of the harness itself (ping, handshake): not counted. */
+  feedControl(bytes: Uint8Array): Outcome {
+    this.#counting = false;
+    try {
+      return this.feed(bytes);
+    } finally {
+      this.#counting = true;
+    }
+  }
+
+  feed(bytes: Uint8Array): Outcome {
+    if (this.end) return this.end;
+    this.#buffer = concat(this.#buffer, bytes);
+    for (;;) {
+      let length: number | undefined;
+      try {
+        length = messageLength(this.#buffer, 4096);
+        if (length === undefined || this.#buffer.length < length) return { kind: "ok" };
+        const frame = this.#buffer.subarray(0, length);
+        this.#buffer = this.#buffer.slice(length);
+        if (this.#counting) this.frames++;
+        const result = decodeMessage(
+          frame,
+          this.state === "OpenSent" ? DEFAULT_OPEN_CONTEXT : this.ctx,
+        );
+        const msg = result.message;
+        const outcome = this.#handle(msg);
+        if (outcome) return (this.end = outcome);
+        if (!this.#counting) continue;
+        this.accepted++;
+        if (result.treatAsWithdraw) this.treatAsWithdraw++;
+        this.discards += result.discarded.length;
+      } catch (err) {
+        if (!(err instanceof BgpDecodeError)) throw err;
+        if (length === undefined) this.frames++;
+        const outcome: Outcome = err.code === 3 && this.state !== "Established"
+          ? this.#fsmError()
+          : { kind: "notification", code: err.code, subcode: err.subcode };
+        return (this.end = outcome);
+      }
+    }
+  }
+
+  #handle(msg: BgpMessage): Outcome | undefined {
+    switch (msg.type) {
+      case "notification":
+        // RFC 4271 §8.2.2 OpenSent: a NOTIFICATION other than a version error (Event 25)
+        // is "any other event" there, answered with an FSM error; elsewhere it just closes.
+        if (this.state === "OpenSent" && !(msg.code === 2 && msg.subcode === 1)) {
+          return this.#fsmError();
+        }
+        return { kind: "closed" };
+      case "open":
+        // In OpenSent the session's own checks (peer AS, hold time) decide.
+        return this.state === "OpenSent" ? { kind: "open" } : this.#fsmError();
+      case "keepalive":
+        if (this.state === "OpenSent") return this.#fsmError();
+        this.state = "Established";
+        return undefined;
+      case "update":
+        return this.state === "Established" ? undefined : this.#fsmError();
+      case "route-refresh": {
+        // Only answered in Established, for a negotiated family (RFC 2918 §4, RFC 7313).
+        const family = familyOf(msg.afi, msg.safi);
+        if (
+          this.state === "Established" && msg.subtype === "normal" && family !== undefined &&
+          this.ctx.families.includes(family)
+        ) {
+          this.refreshReplies++;
+        }
+        return undefined;
+      }
+    }
+  }
+
+  /** RFC 4271 §8.2.2 "any other event": Finite State Machine Error, RFC 6608 subcode per state. */
+  #fsmError(): Outcome {
+    return {
+      kind: "notification",
+      code: 5,
+      subcode: this.state === "OpenSent" ? 1 : this.state === "OpenConfirm" ? 2 : 3,
+    };
+  }
+}
+
+/** Waits until `cond` holds: first a few microtask turns (cheap), then event-loop turns. */
+async function settle(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (let i = 0; i < 24; i++) {
+    if (cond()) return true;
+    await Promise.resolve();
+  }
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (cond()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return cond();
+}
+
+/** Splits `bytes` at 0-3 random points (sometimes into single bytes). */
+function split(bytes: Uint8Array, int: (n: number) => number): Uint8Array[] {
+  if (bytes.length > 1 && bytes.length <= 40 && int(20) === 0) {
+    return Array.from(bytes, (b) => new Uint8Array([b]));
+  }
+  const cuts = [...new Set(Array.from({ length: int(4) }, () => 1 + int(bytes.length)))]
+    .filter((c) => c < bytes.length).sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const c of cuts) {
+    parts.push(bytes.slice(at, c));
+    at = c;
+  }
+  parts.push(bytes.slice(at));
+  return parts;
+}
+
+function denoConn(conn: Deno.TcpConn): RawConn {
+  const buffer = new Uint8Array(65536);
+  let chain: Promise<void> = Promise.resolve();
+  let open = true;
+  return {
+    async read() {
+      try {
+        const n = await conn.read(buffer);
+        return n === null ? null : buffer.slice(0, n);
+      } catch {
+        return null;
+      }
+    },
+    write(data) {
+      chain = chain.then(async () => {
+        try {
+          for (let at = 0; at < data.length && open;) at += await conn.write(data.subarray(at));
+        } catch { /* the session closed: its NOTIFICATION is what we check */ }
+      });
+      return chain;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/** The session under test plus a way to open a new peer connection to it. */
+interface Rig {
+  session: BgpSession;
+  clock: Clock;
+  fake: FakeClock | undefined;
+  connect(): Promise<PeerEnd>;
+  close(): void;
+}
+
+const refusingTransport: Transport = {
+  connect: () => Promise.reject(new Error("Cannot connect: the fuzz session is passive")),
+  listen: () => Promise.reject(new Error("Cannot listen: not used")),
+};
+
+async function makeRig(kind: "memory" | "tcp", log: (level: string, m: string) => void) {
+  const fake = kind === "memory" ? new FakeClock(1_000_000) : undefined;
+  const clock = fake ?? systemClock;
+  // Real time: hold 3 s / keepalive 1 s so the watchdog sees several KEEPALIVEs per session.
+  const [hold, keepalive] = kind === "memory" ? [9, 3] : [3, 1];
+  const session = new BgpSession({
+    localAsn: LOCAL_ASN,
+    routerId: "10.0.0.1",
+    neighbor: neighborConfig(hold, keepalive),
+    transport: refusingTransport,
+    clock,
+    random: () => 0.5,
+    log,
+  });
+  session.start();
+  if (kind === "memory") {
+    let port = 40000;
+    const rig: Rig = {
+      session,
+      clock,
+      fake,
+      connect() {
+        const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", port++]);
+        session.acceptIncoming(mine);
+        return Promise.resolve(new PeerEnd(theirs));
+      },
+      close: () => session.stop(),
+    };
+    return { rig, hold };
+  }
+  const listener = await tcpTransport.listen(
+    { hostname: "127.0.0.1", port: 0 },
+    (conn) => session.acceptIncoming(conn),
+  );
+  const rig: Rig = {
+    session,
+    clock,
+    fake,
+    async connect() {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+      conn.setNoDelay(true);
+      return new PeerEnd(denoConn(conn));
+    },
+    close() {
+      session.stop();
+      listener.close();
+    },
+  };
+  return { rig, hold };
+}
+
+/** Runs the live-session fuzz; see the module doc for what is checked. */
+export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<SessionFuzzReport> {
+  const target = options.messages ?? 100_000;
+  const seed = options.seed ?? 1;
+  const kind = options.transport ?? "memory";
+  const stepTimeout = options.stepTimeoutMs ?? 5000;
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const corpus = seedCorpus();
+  // Valid messages to interleave: the UPDATEs, KEEPALIVE and ROUTE-REFRESH of the corpus.
+  const valid = corpus.filter((m) => m[18] === 2 || m[18] === 4 || m[18] === 5);
+  const report: SessionFuzzReport = {
+    transport: kind,
+    seed,
+    messages: 0,
+    framesProcessed: 0,
+    accepted: 0,
+    treatAsWithdraw: 0,
+    discards: 0,
+    notifications: {},
+    closedByPeerNotification: 0,
+    reestablishments: 0,
+    perState: { OpenSent: 0, OpenConfirm: 0, Established: 0 },
+    partialSteps: 0,
+    pings: 0,
+    watchdogChecks: 0,
+    failures: [],
+    failureCount: 0,
+    elapsedMs: 0,
+  };
+  let step = 0;
+  const fail = (error: string, input: Uint8Array = new Uint8Array()) => {
+    report.failureCount++;
+    if (report.failures.length < 10) report.failures.push({ step, error, input: hex(input) });
+  };
+  const onRejection = (e: PromiseRejectionEvent) => {
+    e.preventDefault();
+    fail(`unhandled rejection: ${String(e.reason)}`);
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  const { rig, hold } = await makeRig(kind, (level, message) => {
+    if (level === "error") fail(`session logged an error: ${message}`);
+  });
+  const session = rig.session;
+  const peerOpenBytes = encodeMessage(peerOpen(hold), DEFAULT_OPEN_CONTEXT);
+  // RFC 4271 §10: keepalive a third of the hold time (both sides offer the same hold time).
+  const keepaliveMs = Math.floor(hold / 3) * 1000;
+  let shadow: Shadow | undefined;
+  const fold = () => {
+    if (!shadow) return;
+    report.framesProcessed += shadow.frames;
+    report.accepted += shadow.accepted;
+    report.treatAsWithdraw += shadow.treatAsWithdraw;
+    report.discards += shadow.discards;
+    shadow = undefined;
+  };
+
+  /** Checks the session's last words: a valid NOTIFICATION (when one is due), then a close. */
+  const checkClose = async (peer: PeerEnd, expected: Outcome, input: Uint8Array) => {
+    if (!await settle(() => peer.closed, stepTimeout)) {
+      fail(`hang: session did not close after ${JSON.stringify(expected)}`, input);
+      peer.conn.close();
+      return;
+    }
+    const last = peer.last();
+    if (expected.kind === "closed") {
+      report.closedByPeerNotification++;
+      if (last?.type === "notification") {
+        fail(`session answered a NOTIFICATION with ${last.code}/${last.subcode}`, input);
+      }
+      return;
+    }
+    if (last?.type !== "notification") {
+      fail(`session closed without a NOTIFICATION (expected ${JSON.stringify(expected)})`, input);
+      return;
+    }
+    const key = `${last.code}/${last.subcode}`;
+    report.notifications[key] = (report.notifications[key] ?? 0) + 1;
+    if (!VALID_SUBCODES[last.code]?.includes(last.subcode)) {
+      fail(`invalid NOTIFICATION ${key}`, input);
+    }
+    if (expected.kind === "notification") {
+      if (last.code !== expected.code || last.subcode !== expected.subcode) {
+        fail(`NOTIFICATION ${key}, expected ${expected.code}/${expected.subcode}`, input);
+      }
+    } else if (expected.kind === "open" && last.code !== 2) {
+      fail(`OPEN in OpenSent answered with ${key}, expected 2/x or a KEEPALIVE`, input);
+    }
+  };
+
+  /** Writes `bytes` split at random points, tracking the shadow; returns the predicted outcome. */
+  const feed = async (peer: PeerEnd, shadow: Shadow, bytes: Uint8Array): Promise<Outcome> => {
+    for (const part of split(bytes, int)) await peer.conn.write(part);
+    return shadow.feed(bytes);
+  };
+
+  /** Waits for the session to leave the old connection behind (Idle or Active). */
+  const quiet = async () => {
+    const ok = await settle(
+      () => session.state === "Idle" || session.state === "Active",
+      stepTimeout,
+    );
+    if (!ok) fail(`hang: session stuck in ${session.state} after the connection closed`);
+  };
+
+  const nextMessage = (): Uint8Array => {
+    const x = r();
+    // Enough valid messages that sessions often survive a chunk and reach the ping.
+    if (x < 0.05) return randomMessage(r);
+    if (x < 0.4) return valid[int(valid.length)]!;
+    return mutate(corpus[int(corpus.length)]!, r);
+  };
+
+  let pings = 0;
+  const started = performance.now();
+  while (report.messages < target && report.failureCount < 50) {
+    step++;
+    const peer = await rig.connect();
+    try {
+      if (!await settle(() => peer.received.length > 0 || peer.closed, stepTimeout)) {
+        fail("hang: no OPEN from the session");
+        continue;
+      }
+      const ours = peer.last();
+      if (ours?.type !== "open") {
+        fail(`session opened with ${ours?.type ?? "a close"} instead of an OPEN`);
+        continue;
+      }
+      const ctx = negotiateContext(ours, peerOpen(hold), false);
+      const phase = r();
+      if (phase < 0.1) {
+        // OpenSent: a mutated OPEN (or anything else) instead of the peer's OPEN.
+        shadow = new Shadow("OpenSent", ctx);
+        const input = r() < 0.8 ? mutate(peerOpenBytes, r) : nextMessage();
+        report.messages++;
+        report.perState.OpenSent++;
+        const outcome = await feed(peer, shadow, input);
+        if (outcome.kind === "open") {
+          const answered = await settle(
+            () => peer.closed || peer.keepalives > 0 || peer.last()?.type === "notification",
+            stepTimeout,
+          );
+          if (!answered) fail("hang: no answer to an OPEN in OpenSent", input);
+          else if (peer.keepalives > 0) report.accepted++;
+          else await checkClose(peer, outcome, input);
+        } else if (outcome.kind !== "ok") {
+          await checkClose(peer, outcome, input);
+        } else {
+          // A partial frame (or an ignored ROUTE-REFRESH): let it sit, then hang up.
+          await settle(() => false, 0);
+          if (peer.last()?.type === "notification") fail("unexpected NOTIFICATION", input);
+        }
+        continue;
+      }
+      peer.ctx = ctx;
+      await peer.conn.write(peerOpenBytes);
+      if (!await settle(() => peer.keepalives > 0 || peer.closed, stepTimeout)) {
+        fail("hang: no KEEPALIVE after our OPEN");
+        continue;
+      }
+      if (peer.closed) {
+        fail("session closed after a valid OPEN");
+        continue;
+      }
+      shadow = new Shadow("OpenConfirm", ctx);
+      if (phase < 0.2) {
+        // OpenConfirm: one fuzzed message before our KEEPALIVE.
+        const input = nextMessage();
+        report.messages++;
+        report.perState.OpenConfirm++;
+        const outcome = await feed(peer, shadow, input);
+        if (outcome.kind !== "ok") {
+          await checkClose(peer, outcome, input);
+          continue;
+        }
+        if (!shadow.aligned) {
+          report.partialSteps++;
+          continue; // hang up with the partial frame in the session's buffer
+        }
+      }
+      if (shadow.state !== "Established") {
+        await peer.send({ type: "keepalive" });
+        shadow.feedControl(encodeMessage({ type: "keepalive" }, ctx));
+      }
+      // Established sends the table (empty) and one End-of-RIB per family (RFC 4724 §2).
+      if (!await settle(() => peer.endOfRibs >= ctx.families.length || peer.closed, stepTimeout)) {
+        fail(`hang: no End-of-RIB after the handshake (state ${session.state})`);
+        continue;
+      }
+      if (peer.closed || session.state !== "Established") {
+        fail(`session not Established after the handshake (${session.state})`);
+        continue;
+      }
+      report.reestablishments++;
+      // Established: chunks of fuzzed messages, each followed by a ping when the stream is aligned.
+      for (;;) {
+        if (report.messages >= target) break;
+        const messages = Array.from({ length: 1 + int(4) }, nextMessage);
+        const input = messages.reduce(concat, new Uint8Array(0));
+        report.messages += messages.length;
+        report.perState.Established += messages.length;
+        const outcome = await feed(peer, shadow, input);
+        if (outcome.kind !== "ok") {
+          await checkClose(peer, outcome, input);
+          break;
+        }
+        if (!shadow.aligned) {
+          report.partialSteps++;
+          continue;
+        }
+        // Ping: ROUTE-REFRESH, answered with BoRR/EoRR once everything before it is handled.
+        await peer.send(PING);
+        shadow.feedControl(encodeMessage(PING, ctx));
+        const replies = shadow.refreshReplies;
+        if (!await settle(() => peer.eorr >= replies || peer.closed, stepTimeout)) {
+          fail(`hang: no answer to a ROUTE-REFRESH (state ${session.state})`, input);
+          break;
+        }
+        if (peer.closed) {
+          const last = peer.last();
+          const said = last?.type === "notification" ? `${last.code}/${last.subcode}` : "nothing";
+          fail(`session closed on messages our decoder accepts (it sent ${said})`, input);
+          break;
+        }
+        report.pings++;
+        if (peer.invalid) break;
+        // Watchdog: KEEPALIVEs must keep coming while Established (RFC 4271 §4.4).
+        if (rig.fake && ++pings % 16 === 0) {
+          const before = peer.keepalives;
+          rig.fake.tick(keepaliveMs);
+          if (!await settle(() => peer.keepalives > before || peer.closed, stepTimeout)) {
+            fail("watchdog: no KEEPALIVE within the keepalive time while Established");
+            break;
+          }
+          report.watchdogChecks++;
+        } else if (!rig.fake && session.state === "Established") {
+          const silent = performance.now() - peer.lastKeepaliveAt;
+          if (silent > hold * 1000) {
+            fail(`watchdog: no KEEPALIVE for ${Math.round(silent)} ms while Established`);
+            break;
+          }
+          report.watchdogChecks++;
+        }
+      }
+    } finally {
+      if (peer.invalid) fail(peer.invalid);
+      fold();
+      peer.conn.close();
+      await settle(() => peer.closed, stepTimeout);
+      await quiet();
+    }
+  }
+  report.elapsedMs = performance.now() - started;
+  rig.close();
+  await session.flushed();
+  globalThis.removeEventListener("unhandledrejection", onRejection);
+  return report;
+}
+
+/** One-paragraph summary of a report, for `deno task fuzz`. */
+export function formatSessionReport(report: SessionFuzzReport): string {
+  const seconds = report.elapsedMs / 1000;
+  const notifications = Object.entries(report.notifications).sort((a, b) => b[1] - a[1]);
+  const lines = [
+    `session fuzz (${report.transport}): ${report.messages} messages, seed ${report.seed}, ${
+      seconds.toFixed(1)
+    } s, ${Math.round(report.messages / seconds)}/s`,
+    `  frames decoded by the session ${report.framesProcessed}: accepted ${report.accepted} (treat-as-withdraw ${report.treatAsWithdraw}, attributes discarded ${report.discards})`,
+    `  per state: OpenSent ${report.perState.OpenSent}, OpenConfirm ${report.perState.OpenConfirm}, Established ${report.perState.Established}; partial-frame steps ${report.partialSteps}`,
+    `  NOTIFICATIONs sent by the session: ${notifications.map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    `  closed by a fuzzed NOTIFICATION ${report.closedByPeerNotification}, re-established ${report.reestablishments}, pings answered ${report.pings}, watchdog checks ${report.watchdogChecks}`,
+    `  failures ${report.failureCount}`,
+  ];
+  for (const f of report.failures) {
+    lines.push(`  FAIL step ${f.step}: ${f.error}\n    input ${f.input}`);
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const messages = Number(Deno.args[0] ?? 100_000);
+  const seed = Number(Deno.args[1] ?? 1);
+  const transport = Deno.args[2] === "tcp" ? "tcp" : "memory";
+  const report = await fuzzSession({ messages, seed, transport });
+  console.log(formatSessionReport(report));
+  if (report.failureCount > 0) Deno.exit(1);
+}
