@@ -27,6 +27,8 @@ await interopTest({
           "speaker:",
           "  asn: 64600",
           '  routerId: "10.255.0.48"',
+          "api:",
+          `  socket: "${dir}/anycast.sock"`,
           "neighbors:",
           `  - address: "${PEER}"`,
           `    asn: ${GOBGP_ASN}`,

@@ -1,0 +1,250 @@
+/**
+ * The daemon's wiring on fake time and an in-memory network: probes decide
+ * what the peer holds, maintenance, liveness restarts, reload by diff.
+ */
+import assert from "node:assert/strict";
+import { parseConfig } from "../../../src/config/mod.ts";
+import { Daemon, diffConfig, statusSummary } from "../../../src/daemon/mod.ts";
+import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
+import { MemoryNetwork } from "../../../src/bgp/transport.ts";
+import { FakeClock } from "../../../src/util/clock.ts";
+import type { HandlerConfig } from "../../../src/config/model.ts";
+import type { ProbeResult } from "../../../src/probe/mod.ts";
+import type { FileProbe } from "../../../src/health/mod.ts";
+import { SystemdNotifier } from "../../../src/systemd/mod.ts";
+
+const PEER_ADDRESS = "127.0.0.2";
+
+function config(prefixes: string, extraNeighbors = ""): string {
+  return `
+speaker:
+  asn: 64600
+  routerId: "10.0.0.1"
+  listenPort: 0
+neighbors:
+  - address: "${PEER_ADDRESS}"
+    asn: 65001
+    localAddress: "127.0.0.1"
+    holdTime: 9s
+${extraNeighbors}
+prefixes:
+${prefixes}
+`;
+}
+
+const GATED = `
+  - ipAddress: "192.0.2.1/32"
+    nextHop: "203.0.113.1"
+    service:
+      name: web.service
+      type: systemd
+    readinessProbe:
+      periodSeconds: 1s
+      timeoutSeconds: 500ms
+      failureThreshold: 2
+      successThreshold: 1
+      http:
+        port: 8080
+    livenessProbe:
+      periodSeconds: 1s
+      timeoutSeconds: 500ms
+      failureThreshold: 1
+      tcp:
+        port: 8081
+`;
+
+const STATIC = `
+  - ipAddress: "192.0.2.2/32"
+    nextHop: "203.0.113.1"
+    maintenance: /maint/192.0.2.2
+`;
+
+function parsed(yaml: string) {
+  const loaded = parseConfig(yaml, "config.yaml");
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  return loaded.config;
+}
+
+async function settle(clock: FakeClock, cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    for (let j = 0; j < 5; j++) await new Promise((r) => setTimeout(r, 0));
+    if (cond()) return;
+    clock.tick(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function ok(ok: boolean): ProbeResult {
+  return { ok, durationMs: 1, reason: ok ? "fine" : "failing", target: "t", figures: {} };
+}
+
+async function harness(yaml: string) {
+  const clock = new FakeClock(0);
+  const net = new MemoryNetwork();
+  const peer = new BgpSpeaker({
+    speaker: {
+      asn: 65001,
+      routerId: "10.0.0.2",
+      gracefulRestartEnabled: false,
+      gracefulRestartRestartTime: 120,
+      listenPort: 179,
+    },
+    neighbors: [{
+      name: "dut",
+      address: "127.0.0.1",
+      asn: 64600,
+      port: 179,
+      localAddress: PEER_ADDRESS,
+      passive: true,
+      holdTime: 9,
+      keepalive: 3,
+      connectRetry: 5,
+      ebgpMultihop: false,
+      ebgpMultihopTtl: 1,
+      families: ["ipv4-unicast"],
+    }],
+    transport: net.transport(PEER_ADDRESS),
+    clock,
+  });
+  await peer.start();
+  const health = { http: true, tcp: true };
+  const files = new Set<string>();
+  const fileProbe: FileProbe = { exists: (path) => Promise.resolve(files.has(path)) };
+  const restarts: string[] = [];
+  const notes: string[] = [];
+  const lines: string[] = [];
+  const daemon = new Daemon({
+    config: parsed(yaml),
+    clock,
+    transport: net.transport("127.0.0.1"),
+    controlApi: false,
+    probeRunner: (h: HandlerConfig) =>
+      Promise.resolve(ok(h.kind === "http" ? health.http : health.tcp)),
+    fileProbe,
+    serviceManager: {
+      activeState: () => Promise.resolve("active"),
+      restart: (unit) => {
+        restarts.push(unit);
+        return Promise.resolve();
+      },
+    },
+    notifier: new SystemdNotifier({
+      env: (n) => (n === "NOTIFY_SOCKET" ? "/notify" : undefined),
+      sender: { send: (_p, data) => void notes.push(new TextDecoder().decode(data)) },
+      clock,
+    }),
+    log: (level, message) => lines.push(`${level} ${message}`),
+  });
+  const rib = () => peer.sessions[0]!.adjRibIn;
+  return { clock, peer, daemon, health, files, restarts, notes, lines, rib };
+}
+
+Deno.test("Daemon announces a probe-gated prefix only while its readiness passes", async () => {
+  const h = await harness(config(GATED + STATIC));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().size === 2, "both prefixes at the peer");
+    h.health.http = false;
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdraw after 2 failures");
+    assert.ok(h.rib().has("192.0.2.2/32"));
+    assert.ok(h.lines.some((l) => /192\.0\.2\.1\/32: up -> down \(unhealthy\): withdraw/.test(l)));
+    h.health.http = true;
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced again");
+    assert.ok(h.notes.some((n) => /READY=1/.test(n)));
+    assert.ok(
+      h.notes.some((n) => n.includes("STATUS=2/2 prefixes announced, 1/1 peers established")),
+    );
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+  assert.ok(h.notes.some((n) => /STOPPING=1/.test(n)));
+});
+
+Deno.test("Daemon withdraws a prefix while its maintenance file exists", async () => {
+  const h = await harness(config(STATIC));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.2/32"), "static prefix announced");
+    h.files.add("/maint/192.0.2.2");
+    await settle(h.clock, () => !h.rib().has("192.0.2.2/32"), "withdrawn in maintenance");
+    h.files.delete("/maint/192.0.2.2");
+    await settle(h.clock, () => h.rib().has("192.0.2.2/32"), "back after maintenance");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon restarts the unit when liveness fails, through the service manager", async () => {
+  const h = await harness(config(GATED));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced");
+    h.health.tcp = false;
+    await settle(h.clock, () => h.restarts.length === 1, "one restart");
+    assert.deepEqual(h.restarts, ["web.service"]);
+    h.health.tcp = true;
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced after the restart");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon.reload() adds and changes prefixes without resetting the session", async () => {
+  const h = await harness(config(STATIC));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.2/32"), "announced");
+    const flapsBefore = h.peer.peers()[0]!.flaps;
+    await h.daemon.reload(parsed(config(`
+  - ipAddress: "192.0.2.2/32"
+    nextHop: "203.0.113.1"
+    med: 77
+  - ipAddress: "192.0.2.3/32"
+    nextHop: "203.0.113.1"
+`)));
+    await settle(
+      h.clock,
+      () => h.rib().has("192.0.2.3/32") && h.rib().get("192.0.2.2/32")?.attributes.med === 77,
+      "added and changed",
+    );
+    assert.equal(h.peer.peers()[0]!.state, "Established");
+    assert.equal(h.peer.peers()[0]!.flaps, flapsBefore);
+    await h.daemon.reload(parsed(config(`
+  - ipAddress: "192.0.2.3/32"
+    nextHop: "203.0.113.1"
+`)));
+    await settle(h.clock, () => !h.rib().has("192.0.2.2/32"), "removed prefix withdrawn");
+    assert.ok(h.rib().has("192.0.2.3/32"));
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("diffConfig() sees added, removed and changed neighbors and prefixes", () => {
+  const before = parsed(config(STATIC));
+  const after = parsed(config(
+    `
+  - ipAddress: "192.0.2.9/32"
+`,
+    `  - address: "127.0.0.9"
+    asn: 65009
+`,
+  ));
+  const diff = diffConfig(before, after);
+  assert.deepEqual(diff.prefixes.added.map((p) => p.prefix), ["192.0.2.9/32"]);
+  assert.deepEqual(diff.prefixes.removed.map((p) => p.prefix), ["192.0.2.2/32"]);
+  assert.deepEqual(diff.neighbors.added.map((n) => n.address), ["127.0.0.9"]);
+  assert.deepEqual(diff.neighbors.unchanged.map((n) => n.address), [PEER_ADDRESS]);
+  assert.deepEqual(diff.needRestart, []);
+});
+
+Deno.test("statusSummary() is the one-line sd_notify STATUS", () => {
+  assert.equal(
+    statusSummary({ configured: 4, announced: 3 }, { configured: 2, established: 2 }),
+    "3/4 prefixes announced, 2/2 peers established",
+  );
+});
