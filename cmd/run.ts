@@ -36,7 +36,7 @@ type RunEvent = "stop" | "reload";
 
 /**
  * `anycast run`: the daemon. SIGTERM/SIGINT (or ctx.signal) stop it
- * gracefully (a second one exits at once), SIGHUP reloads the config.
+ * gracefully (a second one exits at once: main.ts), SIGHUP reloads the config.
  */
 export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("run")
@@ -99,10 +99,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
           if (event === "stop") break;
           await reload(daemon, path, log);
         }
-        events.onSecondStop = () => {
-          log("warning", "second stop signal: exiting at once");
-          Deno.exit(ExitCode.Failed);
-        };
+        // A second SIGTERM/SIGINT exits at once (main.ts, code 130).
         const drainMs = Math.max(0, ...daemon.config.prefixes.map((p) => p.drainMs));
         const stopped = daemon.stop(opts.gracefulExit === true ? { keepRoutes: true } : {});
         const inTime = await Promise.race([
@@ -149,10 +146,8 @@ async function reload(daemon: Daemon, path: string, log: DaemonLog): Promise<voi
  * the daemon runs, so other subcommands keep the default behaviour.
  */
 class RunEvents {
-  onSecondStop: (() => void) | undefined;
   #queue: RunEvent[] = [];
   #wake: (() => void) | undefined;
-  #stopSeen = false;
   #signal: AbortSignal;
   #onStop = () => this.#push("stop");
   #onHup = () => this.#push("reload");
@@ -171,10 +166,6 @@ class RunEvents {
   }
 
   #push(event: RunEvent): void {
-    if (event === "stop") {
-      if (this.#stopSeen) this.onSecondStop?.();
-      this.#stopSeen = true;
-    }
     this.#queue.push(event);
     const wake = this.#wake;
     this.#wake = undefined;

@@ -23,7 +23,8 @@ const SPEAKER_GOBGP = SPARE_ADDRESSES[13]!;
 const SPEAKER_ANYCASTD = SPARE_ADDRESSES[14]!;
 
 await interopTest({
-  name: "anycast run + GoBGP: the route follows the readiness probe",
+  name:
+    "anycast run + GoBGP: the route follows the readiness probe; SIGTERM drains, a second SIGTERM exits at once",
   daemons: ["gobgp"],
   sanitizeOps: false,
   sanitizeResources: false,
@@ -54,6 +55,7 @@ await interopTest({
           '  - ipAddress: "198.51.100.60/32"',
           `    nextHop: "${NEXT_HOP_V4}"`,
           '    communities: ["65000:60"]',
+          "    drainTime: 5s",
           "    readinessProbe:",
           "      periodSeconds: 300ms",
           "      timeoutSeconds: 200ms",
@@ -72,9 +74,18 @@ await interopTest({
       await gobgp.waitForNoRoute("198.51.100.60/32", 10_000);
       health.healthy = true;
       await gobgp.waitForRoute("198.51.100.60/32", undefined, 10_000);
+      // SIGTERM drains first (RFC 8326: 65535:0 for drainTime); a second SIGTERM exits at once.
       daemon.signal("SIGTERM");
-      assert.equal((await daemon.status()).code, 0, daemon.log.slice(-2000));
-      await gobgp.waitForNoRoute("198.51.100.60/32", 10_000);
+      await gobgp.waitForRoute(
+        "198.51.100.60/32",
+        (r) => r.communities.includes("65535:0"),
+        5_000,
+      );
+      const secondAt = Date.now();
+      daemon.signal("SIGTERM");
+      assert.equal((await daemon.status()).code, 130, daemon.log.slice(-2000));
+      assert.ok(Date.now() - secondAt < 2000, "the second signal does not wait for the drain");
+      await gobgp.waitForNoRoute("198.51.100.60/32", 15_000);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
