@@ -248,3 +248,31 @@ Deno.test("statusSummary() is the one-line sd_notify STATUS", () => {
     "3/4 prefixes announced, 2/2 peers established",
   );
 });
+
+Deno.test("Daemon.reload() starts an added neighbor and stops a removed one, leaving the other up", async () => {
+  const h = await harness(config(STATIC));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.2/32"), "announced");
+    const flapsBefore = h.peer.peers()[0]!.flaps;
+    // A neighbor nobody answers for: its session starts; the existing one stays up.
+    await h.daemon.reload(parsed(config(
+      STATIC,
+      `  - address: "127.0.0.9"
+    asn: 65009
+    localAddress: "127.0.0.1"
+`,
+    )));
+    assert.deepEqual(h.daemon.speaker.peers().map((p) => p.address), [PEER_ADDRESS, "127.0.0.9"]);
+    assert.notEqual(h.daemon.speaker.peers()[1]!.state, "Idle");
+    assert.equal(h.peer.peers()[0]!.state, "Established");
+    await h.daemon.reload(parsed(config(STATIC)));
+    assert.deepEqual(h.daemon.speaker.peers().map((p) => p.address), [PEER_ADDRESS]);
+    assert.equal(h.peer.peers()[0]!.state, "Established");
+    assert.equal(h.peer.peers()[0]!.flaps, flapsBefore);
+    assert.ok(h.lines.some((l) => /reload: prefixes \+0 -0 ~0, neighbors \+1 -0 ~0/.test(l)));
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
