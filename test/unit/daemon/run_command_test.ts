@@ -60,3 +60,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "anycast run refuses a TCP control API without a token: exit 1, a config error",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        [
+          "speaker:",
+          "  asn: 64600",
+          '  routerId: "10.0.0.1"',
+          "neighbors:",
+          '  - address: "127.0.0.1"',
+          "    asn: 65001",
+          "    port: 9",
+          "api:",
+          `  socket: "${dir}/anycast.sock"`,
+          '  listenAddress: "127.0.0.1"',
+          // Refused before anything binds it.
+          "  listenPort: 1",
+          "",
+        ].join("\n"),
+      );
+      const io = capture({}, new AbortController().signal);
+      const code = await runCli(["run", "--config", `${dir}/config.yaml`], io.ctx);
+      assert.equal(code, 1);
+      assert.match(io.stderr(), /config error: .*needs a bearer token/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
