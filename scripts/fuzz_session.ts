@@ -566,7 +566,13 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
   const started = performance.now();
   while (report.messages < target && report.failureCount < 50) {
     step++;
-    const peer = await rig.connect();
+    let peer: PeerEnd;
+    try {
+      peer = await rig.connect();
+    } catch (err) {
+      fail(`cannot hand a connection to the session: ${String(err)}`);
+      break;
+    }
     try {
       if (!await settle(() => peer.received.length > 0 || peer.closed, stepTimeout)) {
         fail("hang: no OPEN from the session");
@@ -693,6 +699,9 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
           report.watchdogChecks++;
         }
       }
+    } catch (err) {
+      // The harness drives the session synchronously in places: a throw there is a crash.
+      fail(`session threw: ${err instanceof Error ? err.stack : String(err)}`);
     } finally {
       if (peer.invalid) fail(peer.invalid);
       fold();
