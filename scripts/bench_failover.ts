@@ -10,8 +10,8 @@
  * Per trial: t0 = the endpoint starts failing; t1 = the prefix is gone from
  * BIRD's table, polled over BIRD's control socket every 5 ms (a `show route
  * for P` round trip takes well under 1 ms). Also: decision -> BIRD, from the
- * moment our daemon's "up -> down" log line reaches this process (stderr
- * pipe) to t1. And the idle RSS of `anycast run` with 10 prefixes and 2
+ * timestamp of our daemon's "up -> down" log line (its own wall clock, ms
+ * resolution) to t1 on the same clock. And the idle RSS of `anycast run` with 10 prefixes and 2
  * peers (BIRD and GoBGP), from /proc/PID/status after 5 s idle.
  *
  * Usage: `deno task bench:failover [--trials 20]`
@@ -172,16 +172,23 @@ async function main(): Promise<void> {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    // Arrival time of each "up -> down" decision line.
+    // Wall-clock time of each "up -> down" decision, from the daemon's own log timestamp
+    // (ms resolution; logged synchronously right after the decision is handed on).
     const decisions: number[] = [];
     let ourLog = "";
     void (async () => {
       const decoder = new TextDecoder();
+      let partial = "";
       for await (const chunk of ours!.stderr) {
-        const now = performance.now();
-        const text = decoder.decode(chunk, { stream: true });
+        const text = partial + decoder.decode(chunk, { stream: true });
+        const lines = text.split("\n");
+        partial = lines.pop() ?? "";
         ourLog = (ourLog + text).slice(-20_000);
-        if (text.includes(`prefix ${OUR_PREFIX}: up -> down`)) decisions.push(now);
+        for (const line of lines) {
+          if (!line.includes(`prefix ${OUR_PREFIX}: up -> down`)) continue;
+          const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) ([+-]\d\d:\d\d)/.exec(line);
+          if (m) decisions.push(Date.parse(`${m[1]}T${m[2]}${m[3]}`));
+        }
       }
     })();
 
@@ -268,12 +275,14 @@ async function main(): Promise<void> {
       healthy = false;
       const t0 = performance.now();
       let oursGone: number | undefined;
+      let oursGoneWall = 0;
       let exaGone: number | undefined;
       while (oursGone === undefined || exaGone === undefined) {
         const now = performance.now();
         if (now - t0 > 30_000) throw new Error(`trial ${trial}: no withdraw within 30 s`);
         if (oursGone === undefined && !(await control.hasRoute(OUR_PREFIX))) {
           oursGone = performance.now();
+          oursGoneWall = Date.now();
         }
         if (exaGone === undefined && !(await control.hasRoute(EXA_PREFIX))) {
           exaGone = performance.now();
@@ -282,14 +291,14 @@ async function main(): Promise<void> {
       }
       oursMs.push(oursGone - t0);
       exaMs.push(exaGone - t0);
+      // The decision line may still be in the pipe: give it a moment.
+      for (let i = 0; i < 50 && decisions.length <= decisionsBefore; i++) await sleep(10);
       const decidedAt = decisions[decisionsBefore];
-      if (decidedAt !== undefined) decisionMs.push(oursGone - decidedAt);
+      if (decidedAt !== undefined) decisionMs.push(oursGoneWall - decidedAt);
       console.error(
         `trial ${trial + 1}/${TRIALS}: anycast ${(oursGone - t0).toFixed(0)} ms, ` +
           `exabgp ${(exaGone - t0).toFixed(0)} ms` +
-          (decidedAt !== undefined
-            ? `, decision->BIRD ${(oursGone - decidedAt).toFixed(1)} ms`
-            : ""),
+          (decidedAt !== undefined ? `, decision->BIRD ${oursGoneWall - decidedAt} ms` : ""),
       );
     }
     healthy = true;
