@@ -31,19 +31,13 @@ import {
   type RouteInfo,
   type StatusInfo,
 } from "../control/mod.ts";
-import {
-  DaemonReadiness,
-  type MetricsReporter,
-  MetricsServer,
-  noopMetrics,
-  PrometheusMetrics,
-} from "../metrics/mod.ts";
-import {
-  DbusServiceManager,
-  type ServiceManager,
-  ServiceRestarter,
-  SystemdNotifier,
-} from "../systemd/mod.ts";
+// prom-client and dbus-next cost ~15 MB of RSS each: they are loaded only when used.
+import { type MetricsReporter, noopMetrics } from "../metrics/reporter.ts";
+import { DaemonReadiness, MetricsServer } from "../metrics/server.ts";
+import type { PrometheusMetrics } from "../metrics/prometheus.ts";
+import type { ServiceManager } from "../systemd/service_manager.ts";
+import { ServiceRestarter } from "../systemd/restarter.ts";
+import { SystemdNotifier } from "../systemd/notify.ts";
 import type { PathAttributes } from "../bgp/message/types.ts";
 import { describeDiff, diffConfig, probeKey } from "./reload.ts";
 
@@ -159,6 +153,7 @@ export class Daemon {
   #clock: Clock;
   #bfd: BfdService | undefined;
   #prometheus: PrometheusMetrics | undefined;
+  #reporter: MetricsReporter = noopMetrics;
   #probes = new Map<string, ProbeSet>();
   #services = new Map<string, ServiceSet>();
   #watcher: MaintenanceWatcher | undefined;
@@ -177,13 +172,14 @@ export class Daemon {
     this.#log = options.log ?? (() => {});
     this.#clock = options.clock ?? systemClock;
     const config = options.config;
-    if (config.metrics.enabled) {
-      this.#prometheus = new PrometheusMetrics({
-        version: options.version ?? "0.0.0",
-        clock: this.#clock,
-      });
-    }
-    this.metrics = this.#prometheus ?? noopMetrics;
+    // Forwards to the Prometheus reporter once start() has loaded it (metrics enabled).
+    this.metrics = Object.fromEntries(
+      Object.keys(noopMetrics).map((name) => [
+        name,
+        (...args: unknown[]) =>
+          (this.#reporter[name as keyof MetricsReporter] as (...a: unknown[]) => void)(...args),
+      ]),
+    ) as unknown as MetricsReporter;
     this.notifier = options.notifier ??
       new SystemdNotifier({ onError: (e) => this.#log("warning", `sd_notify: ${String(e)}`) });
     this.speaker = new BgpSpeaker({
@@ -232,8 +228,8 @@ export class Daemon {
     });
     this.#restarter = new ServiceRestarter(
       {
-        activeState: (u) => this.#manager().activeState(u),
-        restart: (u) => this.#manager().restart(u),
+        activeState: async (u) => (await this.#manager()).activeState(u),
+        restart: async (u) => (await this.#manager()).restart(u),
       },
       {
         clock: this.#clock,
@@ -267,6 +263,14 @@ export class Daemon {
 
   async start(): Promise<void> {
     const config = this.config;
+    if (config.metrics.enabled && !this.#prometheus) {
+      const { PrometheusMetrics } = await import("../metrics/prometheus.ts");
+      this.#prometheus = new PrometheusMetrics({
+        version: this.#options.version ?? "0.0.0",
+        clock: this.#clock,
+      });
+      this.#reporter = this.#prometheus;
+    }
     this.readiness.configLoaded = true;
     // Health first: the engine publishes static prefixes at once, the reconciler hands
     // them to the speaker, which sends them as soon as each session is Established.
@@ -468,8 +472,12 @@ export class Daemon {
     });
   }
 
-  #manager(): ServiceManager {
-    this.#serviceManager ??= this.#options.serviceManager ?? new DbusServiceManager();
+  async #manager(): Promise<ServiceManager> {
+    if (!this.#serviceManager && !this.#options.serviceManager) {
+      const { DbusServiceManager } = await import("../systemd/service_manager.ts");
+      this.#serviceManager ??= new DbusServiceManager();
+    }
+    this.#serviceManager ??= this.#options.serviceManager!;
     return this.#serviceManager;
   }
 
