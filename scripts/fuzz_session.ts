@@ -27,9 +27,11 @@
  * @module
  */
 import {
+  afiSafiOf,
   BgpDecodeError,
   type BgpMessage,
   BgpSession,
+  type Capability,
   type CodecContext,
   decodeMessage,
   DEFAULT_OPEN_CONTEXT,
@@ -37,11 +39,12 @@ import {
   familyOf,
   memoryPipe,
   messageLength,
+  negotiateHoldTime,
   type OpenMessage,
   tcpTransport,
   type Transport,
 } from "../src/bgp/mod.ts";
-import { negotiateContext } from "../src/bgp/message/negotiate.ts";
+import { negotiateContext, peerAsOf } from "../src/bgp/message/negotiate.ts";
 import type { NeighborConfig } from "../src/config/model.ts";
 import { type Clock, FakeClock, systemClock } from "../src/util/clock.ts";
 import { hex } from "../src/bgp/_bytes.ts";
@@ -77,6 +80,9 @@ export interface SessionFuzzReport {
   closedByPeerNotification: number;
   /** Times the peer reconnected and reached Established again. */
   reestablishments: number;
+  /** Fuzzed OPENs the session accepted in OpenSent, and how many went on to Established. */
+  openAccepted: number;
+  openContinued: number;
   /** Fuzzed messages sent per FSM state. */
   perState: { OpenSent: number; OpenConfirm: number; Established: number };
   /** Steps that left a partial frame in the session's buffer (no ping possible). */
@@ -127,7 +133,46 @@ function peerOpen(holdTime: number): OpenMessage {
   };
 }
 
-const PING: BgpMessage = { type: "route-refresh", afi: 1, safi: 1, subtype: "normal" };
+/**
+ * A well-formed OPEN with a random capability set, hold time, identifier and
+ * (mostly the expected) AS: accepted ones give sessions with unusual negotiated
+ * contexts (2-octet AS, one family or none, no RFC 7313, hold time 0 or 3).
+ */
+function randomOpen(r: () => number): Uint8Array {
+  const int = (n: number) => Math.floor(r() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const asn = r() < 0.9 ? PEER_ASN : pick([65002, 4200000001, 23456]);
+  const fourOctet = r() < 0.7;
+  const offered: Capability[] = [
+    { kind: "multiprotocol", afi: 1, safi: 1 },
+    { kind: "multiprotocol", afi: 2, safi: 1 },
+    { kind: "multiprotocol", afi: 1, safi: 2 },
+    { kind: "route-refresh" },
+    { kind: "enhanced-route-refresh" },
+    { kind: "extended-message" },
+    {
+      kind: "graceful-restart",
+      restarting: r() < 0.5,
+      notification: r() < 0.5,
+      restartTime: int(4096),
+      families: [{ afi: 1, safi: 1, forwardingPreserved: true }],
+    },
+    { kind: "unknown", code: 64 + int(100), value: new Uint8Array(int(8)) },
+  ];
+  const capabilities = offered.filter(() => r() < 0.5);
+  if (fourOctet) {
+    capabilities.splice(int(capabilities.length + 1), 0, { kind: "four-octet-as", asn });
+  }
+  return encodeMessage({
+    type: "open",
+    version: 4,
+    // RFC 6793 §4.1: AS_TRANS in My AS when the AS needs four octets.
+    asn: asn > 65535 ? 23456 : asn,
+    holdTime: pick([0, 1, 2, 3, 4, 9, 90, 65535]),
+    bgpId: pick(["10.0.0.2", "10.0.0.1", "192.0.2.7"]),
+    capabilities,
+  }, DEFAULT_OPEN_CONTEXT);
+}
 
 /** The byte stream the peer side reads and writes. */
 interface RawConn {
@@ -216,6 +261,10 @@ type Outcome =
 class Shadow {
   state: ShadowState;
   ctx: CodecContext;
+  /** The peer offered enhanced route refresh: the session frames refreshes with BoRR/EoRR. */
+  enhanced: boolean;
+  /** The OPEN accepted in OpenSent. */
+  open: OpenMessage | undefined;
   #buffer: Uint8Array = new Uint8Array(0);
   frames = 0;
   accepted = 0;
@@ -227,9 +276,18 @@ class Shadow {
   end: Outcome | undefined;
   #counting = true;
 
-  constructor(state: ShadowState, ctx: CodecContext) {
+  constructor(state: ShadowState, ctx: CodecContext, enhanced: boolean) {
     this.state = state;
     this.ctx = ctx;
+    this.enhanced = enhanced;
+  }
+
+  /** After the session accepted `open` in OpenSent: OpenConfirm with what it negotiated. */
+  continueWith(ctx: CodecContext, open: OpenMessage): void {
+    this.state = "OpenConfirm";
+    this.ctx = ctx;
+    this.enhanced = open.capabilities.some((c) => c.kind === "enhanced-route-refresh");
+    this.end = undefined;
   }
 
   /** True when no partial frame waits in the session's buffer. */
@@ -289,9 +347,16 @@ class Shadow {
           return this.#fsmError();
         }
         return { kind: "closed" };
-      case "open":
-        // In OpenSent the session's own checks (peer AS, hold time) decide.
-        return this.state === "OpenSent" ? { kind: "open" } : this.#fsmError();
+      case "open": {
+        if (this.state !== "OpenSent") return this.#fsmError();
+        // RFC 4271 §6.2: Bad Peer AS (2/2), Unacceptable Hold Time 1-2 (2/6).
+        if (peerAsOf(msg) !== PEER_ASN) return { kind: "notification", code: 2, subcode: 2 };
+        if (msg.holdTime === 1 || msg.holdTime === 2) {
+          return { kind: "notification", code: 2, subcode: 6 };
+        }
+        this.open = msg;
+        return { kind: "open" };
+      }
       case "keepalive":
         if (this.state === "OpenSent") return this.#fsmError();
         this.state = "Established";
@@ -302,8 +367,8 @@ class Shadow {
         // Only answered in Established, for a negotiated family (RFC 2918 §4, RFC 7313).
         const family = familyOf(msg.afi, msg.safi);
         if (
-          this.state === "Established" && msg.subtype === "normal" && family !== undefined &&
-          this.ctx.families.includes(family)
+          this.state === "Established" && this.enhanced && msg.subtype === "normal" &&
+          family !== undefined && this.ctx.families.includes(family)
         ) {
           this.refreshReplies++;
         }
@@ -426,7 +491,7 @@ async function makeRig(kind: "memory" | "tcp", log: (level: string, m: string) =
       },
       close: () => session.stop(),
     };
-    return { rig, hold };
+    return { rig, hold, keepalive };
   }
   const listener = await tcpTransport.listen(
     { hostname: "127.0.0.1", port: 0 },
@@ -446,7 +511,7 @@ async function makeRig(kind: "memory" | "tcp", log: (level: string, m: string) =
       listener.close();
     },
   };
-  return { rig, hold };
+  return { rig, hold, keepalive };
 }
 
 /** Runs the live-session fuzz; see the module doc for what is checked. */
@@ -471,6 +536,8 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
     notifications: {},
     closedByPeerNotification: 0,
     reestablishments: 0,
+    openAccepted: 0,
+    openContinued: 0,
     perState: { OpenSent: 0, OpenConfirm: 0, Established: 0 },
     partialSteps: 0,
     pings: 0,
@@ -489,13 +556,11 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
     fail(`unhandled rejection: ${String(e.reason)}`);
   };
   globalThis.addEventListener("unhandledrejection", onRejection);
-  const { rig, hold } = await makeRig(kind, (level, message) => {
+  const { rig, hold, keepalive } = await makeRig(kind, (level, message) => {
     if (level === "error") fail(`session logged an error: ${message}`);
   });
   const session = rig.session;
   const peerOpenBytes = encodeMessage(peerOpen(hold), DEFAULT_OPEN_CONTEXT);
-  // RFC 4271 §10: keepalive a third of the hold time (both sides offer the same hold time).
-  const keepaliveMs = Math.floor(hold / 3) * 1000;
   let shadow: Shadow | undefined;
   const fold = () => {
     if (!shadow) return;
@@ -562,7 +627,104 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
     return mutate(corpus[int(corpus.length)]!, r);
   };
 
-  let pings = 0;
+  let alignedSteps = 0;
+
+  /** The peer's last word, for failure messages. */
+  const lastWord = (peer: PeerEnd) => {
+    const last = peer.last();
+    return last?.type === "notification" ? `NOTIFICATION ${last.code}/${last.subcode}` : "nothing";
+  };
+
+  /** Sends the peer's KEEPALIVE (OpenConfirm → Established) and waits for Established. */
+  const confirm = async (peer: PeerEnd, sh: Shadow): Promise<boolean> => {
+    if (sh.state !== "Established") {
+      await peer.send({ type: "keepalive" });
+      sh.feedControl(encodeMessage({ type: "keepalive" }, sh.ctx));
+    }
+    // Established sends the table (empty), then one End-of-RIB per family (RFC 4724 §2).
+    const families = sh.ctx.families.length;
+    const up = () => session.state === "Established" && peer.endOfRibs >= families;
+    if (!await settle(() => up() || peer.closed, stepTimeout)) {
+      fail(`hang: no End-of-RIB after the handshake (state ${session.state})`);
+      return false;
+    }
+    if (peer.closed || session.state !== "Established") {
+      fail(`session not Established after the handshake (${session.state}, ${lastWord(peer)})`);
+      return false;
+    }
+    report.reestablishments++;
+    return true;
+  };
+
+  /**
+   * Established: chunks of fuzzed messages. After each chunk that leaves no partial frame,
+   * a ROUTE-REFRESH ping (when the peer offered RFC 7313) must come back as BoRR/EoRR.
+   */
+  const established = async (peer: PeerEnd, sh: Shadow, remote: OpenMessage) => {
+    const timers = negotiateHoldTime(hold, remote.holdTime, keepalive);
+    const family = sh.ctx.families[0];
+    const ping: BgpMessage | undefined = sh.enhanced && family
+      ? { type: "route-refresh", ...afiSafiOf(family), subtype: "normal" }
+      : undefined;
+    for (;;) {
+      if (report.messages >= target) return;
+      if (peer.closed) {
+        fail(`session closed on messages our decoder accepts (it sent ${lastWord(peer)})`);
+        return;
+      }
+      const messages = Array.from({ length: 1 + int(4) }, nextMessage);
+      const input = messages.reduce(concat, new Uint8Array(0));
+      report.messages += messages.length;
+      report.perState.Established += messages.length;
+      const outcome = await feed(peer, sh, input);
+      if (outcome.kind !== "ok") {
+        await checkClose(peer, outcome, input);
+        return;
+      }
+      if (!sh.aligned) {
+        report.partialSteps++;
+        continue;
+      }
+      if (ping) {
+        await peer.send(ping);
+        sh.feedControl(encodeMessage(ping, sh.ctx));
+        const replies = sh.refreshReplies;
+        if (!await settle(() => peer.eorr >= replies || peer.closed, stepTimeout)) {
+          fail(`hang: no answer to a ROUTE-REFRESH (state ${session.state})`, input);
+          return;
+        }
+        if (peer.closed) {
+          fail(`session closed on messages our decoder accepts (it sent ${lastWord(peer)})`, input);
+          return;
+        }
+        report.pings++;
+      } else {
+        await settle(() => peer.closed, 0);
+      }
+      if (peer.invalid) return;
+      if (timers.holdTime === 0) continue;
+      // Watchdog: KEEPALIVEs must keep coming while Established (RFC 4271 §4.4).
+      if (rig.fake && ++alignedSteps % 16 === 0) {
+        if (!ping) await settle(() => false, 1); // let the session catch up first
+        if (peer.closed) continue;
+        const before = peer.keepalives;
+        rig.fake.tick(timers.keepaliveTime * 1000);
+        if (!await settle(() => peer.keepalives > before || peer.closed, stepTimeout)) {
+          fail("watchdog: no KEEPALIVE within the keepalive time while Established");
+          return;
+        }
+        report.watchdogChecks++;
+      } else if (!rig.fake && session.state === "Established") {
+        const silent = performance.now() - peer.lastKeepaliveAt;
+        if (silent > timers.holdTime * 1000) {
+          fail(`watchdog: no KEEPALIVE for ${Math.round(silent)} ms while Established`);
+          return;
+        }
+        report.watchdogChecks++;
+      }
+    }
+  };
+
   const started = performance.now();
   while (report.messages < target && report.failureCount < 50) {
     step++;
@@ -583,23 +745,42 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
         fail(`session opened with ${ours?.type ?? "a close"} instead of an OPEN`);
         continue;
       }
-      const ctx = negotiateContext(ours, peerOpen(hold), false);
       const phase = r();
       if (phase < 0.1) {
         // OpenSent: a mutated OPEN (or anything else) instead of the peer's OPEN.
-        shadow = new Shadow("OpenSent", ctx);
-        const input = r() < 0.8 ? mutate(peerOpenBytes, r) : nextMessage();
+        const sh = shadow = new Shadow("OpenSent", DEFAULT_OPEN_CONTEXT, false);
+        const x = r();
+        const input = x < 0.4
+          ? mutate(peerOpenBytes, r)
+          : x < 0.6
+          ? mutate(randomOpen(r), r)
+          : x < 0.9
+          ? randomOpen(r)
+          : nextMessage();
         report.messages++;
         report.perState.OpenSent++;
-        const outcome = await feed(peer, shadow, input);
+        const outcome = await feed(peer, sh, input);
         if (outcome.kind === "open") {
+          // Our checks accept this OPEN: the session must answer with a KEEPALIVE.
           const answered = await settle(
             () => peer.closed || peer.keepalives > 0 || peer.last()?.type === "notification",
             stepTimeout,
           );
-          if (!answered) fail("hang: no answer to an OPEN in OpenSent", input);
-          else if (peer.keepalives > 0) report.accepted++;
-          else await checkClose(peer, outcome, input);
+          if (!answered) {
+            fail("hang: no answer to an OPEN in OpenSent", input);
+          } else if (peer.keepalives === 0) {
+            fail(`session refused an OPEN our checks accept (${lastWord(peer)})`, input);
+          } else {
+            report.openAccepted++;
+            const open = sh.open;
+            if (sh.aligned && open && r() < 0.5) {
+              // Go on with whatever this OPEN negotiated (2-octet AS, other families, hold time).
+              sh.continueWith(negotiateContext(ours, open, false), open);
+              peer.ctx = sh.ctx;
+              report.openContinued++;
+              if (await confirm(peer, sh)) await established(peer, sh, open);
+            }
+          }
         } else if (outcome.kind !== "ok") {
           await checkClose(peer, outcome, input);
         } else {
@@ -609,6 +790,8 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
         }
         continue;
       }
+      const remote = peerOpen(hold);
+      const ctx = negotiateContext(ours, remote, false);
       peer.ctx = ctx;
       await peer.conn.write(peerOpenBytes);
       if (!await settle(() => peer.keepalives > 0 || peer.closed, stepTimeout)) {
@@ -616,89 +799,26 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
         continue;
       }
       if (peer.closed) {
-        fail("session closed after a valid OPEN");
+        fail(`session closed after a valid OPEN (${lastWord(peer)})`);
         continue;
       }
-      shadow = new Shadow("OpenConfirm", ctx);
+      const sh = shadow = new Shadow("OpenConfirm", ctx, true);
       if (phase < 0.2) {
         // OpenConfirm: one fuzzed message before our KEEPALIVE.
         const input = nextMessage();
         report.messages++;
         report.perState.OpenConfirm++;
-        const outcome = await feed(peer, shadow, input);
+        const outcome = await feed(peer, sh, input);
         if (outcome.kind !== "ok") {
           await checkClose(peer, outcome, input);
           continue;
         }
-        if (!shadow.aligned) {
+        if (!sh.aligned) {
           report.partialSteps++;
           continue; // hang up with the partial frame in the session's buffer
         }
       }
-      if (shadow.state !== "Established") {
-        await peer.send({ type: "keepalive" });
-        shadow.feedControl(encodeMessage({ type: "keepalive" }, ctx));
-      }
-      // Established sends the table (empty) and one End-of-RIB per family (RFC 4724 §2).
-      if (!await settle(() => peer.endOfRibs >= ctx.families.length || peer.closed, stepTimeout)) {
-        fail(`hang: no End-of-RIB after the handshake (state ${session.state})`);
-        continue;
-      }
-      if (peer.closed || session.state !== "Established") {
-        fail(`session not Established after the handshake (${session.state})`);
-        continue;
-      }
-      report.reestablishments++;
-      // Established: chunks of fuzzed messages, each followed by a ping when the stream is aligned.
-      for (;;) {
-        if (report.messages >= target) break;
-        const messages = Array.from({ length: 1 + int(4) }, nextMessage);
-        const input = messages.reduce(concat, new Uint8Array(0));
-        report.messages += messages.length;
-        report.perState.Established += messages.length;
-        const outcome = await feed(peer, shadow, input);
-        if (outcome.kind !== "ok") {
-          await checkClose(peer, outcome, input);
-          break;
-        }
-        if (!shadow.aligned) {
-          report.partialSteps++;
-          continue;
-        }
-        // Ping: ROUTE-REFRESH, answered with BoRR/EoRR once everything before it is handled.
-        await peer.send(PING);
-        shadow.feedControl(encodeMessage(PING, ctx));
-        const replies = shadow.refreshReplies;
-        if (!await settle(() => peer.eorr >= replies || peer.closed, stepTimeout)) {
-          fail(`hang: no answer to a ROUTE-REFRESH (state ${session.state})`, input);
-          break;
-        }
-        if (peer.closed) {
-          const last = peer.last();
-          const said = last?.type === "notification" ? `${last.code}/${last.subcode}` : "nothing";
-          fail(`session closed on messages our decoder accepts (it sent ${said})`, input);
-          break;
-        }
-        report.pings++;
-        if (peer.invalid) break;
-        // Watchdog: KEEPALIVEs must keep coming while Established (RFC 4271 §4.4).
-        if (rig.fake && ++pings % 16 === 0) {
-          const before = peer.keepalives;
-          rig.fake.tick(keepaliveMs);
-          if (!await settle(() => peer.keepalives > before || peer.closed, stepTimeout)) {
-            fail("watchdog: no KEEPALIVE within the keepalive time while Established");
-            break;
-          }
-          report.watchdogChecks++;
-        } else if (!rig.fake && session.state === "Established") {
-          const silent = performance.now() - peer.lastKeepaliveAt;
-          if (silent > hold * 1000) {
-            fail(`watchdog: no KEEPALIVE for ${Math.round(silent)} ms while Established`);
-            break;
-          }
-          report.watchdogChecks++;
-        }
-      }
+      if (await confirm(peer, sh)) await established(peer, sh, remote);
     } catch (err) {
       // The harness drives the session synchronously in places: a throw there is a crash.
       fail(`session threw: ${err instanceof Error ? err.stack : String(err)}`);
@@ -728,6 +848,7 @@ export function formatSessionReport(report: SessionFuzzReport): string {
     `  frames decoded by the session ${report.framesProcessed}: accepted ${report.accepted} (treat-as-withdraw ${report.treatAsWithdraw}, attributes discarded ${report.discards})`,
     `  per state: OpenSent ${report.perState.OpenSent}, OpenConfirm ${report.perState.OpenConfirm}, Established ${report.perState.Established}; partial-frame steps ${report.partialSteps}`,
     `  NOTIFICATIONs sent by the session: ${notifications.map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    `  fuzzed OPENs accepted in OpenSent ${report.openAccepted} (${report.openContinued} carried on to Established with what they negotiated)`,
     `  closed by a fuzzed NOTIFICATION ${report.closedByPeerNotification}, re-established ${report.reestablishments}, pings answered ${report.pings}, watchdog checks ${report.watchdogChecks}`,
     `  failures ${report.failureCount}`,
   ];

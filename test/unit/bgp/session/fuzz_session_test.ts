@@ -25,6 +25,7 @@ test("fuzzSession() feeds 2,000 messages to a live session: no failure, every st
   assert.ok(Object.keys(report.notifications).length > 5, "several NOTIFICATION kinds");
   assert.ok(report.reestablishments > 10, "re-established after resets");
   assert.ok(report.pings > 0 && report.watchdogChecks > 0, "liveness checked");
+  assert.ok(report.openContinued > 0, "a session went on with a fuzzed OPEN's negotiation");
 });
 
 test("fuzzSession() with the same seed gives the same figures", async () => {
