@@ -14,7 +14,12 @@
  *   (answered with BoRR/EoRR, RFC 7313) proves the session is still alive,
  * - the first frame that does not decode earns exactly the NOTIFICATION the
  *   decoder names (or the RFC 4271 §8.2.2 / RFC 6608 FSM error for the state),
- *   after which the session closes the connection,
+ *   after which the session closes the connection; so do an OPEN from the wrong
+ *   AS (2/2) or with hold time 1-2 (2/6), and the UPDATE that takes the
+ *   Adj-RIB-In (mirrored by the shadow) over the prefix limit (Cease 6/1),
+ * - a well-formed OPEN in OpenSent is answered with a KEEPALIVE; half of those
+ *   sessions go on to Established with whatever that OPEN negotiated,
+ * - a peer that falls silent for a hold time gets 4/0 (fake clock),
  * - every byte the session sends parses with our decoder, every NOTIFICATION
  *   has a valid code/subcode (1-7),
  * - nothing throws, no unhandled rejection, every step is bounded in time, and
@@ -43,8 +48,15 @@ import {
   type OpenMessage,
   tcpTransport,
   type Transport,
+  type UpdateMessage,
 } from "../src/bgp/mod.ts";
-import { negotiateContext, peerAsOf } from "../src/bgp/message/negotiate.ts";
+import {
+  announcedByUpdate,
+  negotiateContext,
+  peerAsOf,
+  withdrawnByUpdate,
+} from "../src/bgp/message/negotiate.ts";
+import { endOfRibFamily } from "../src/bgp/message/pack.ts";
 import type { NeighborConfig } from "../src/config/model.ts";
 import { type Clock, FakeClock, systemClock } from "../src/util/clock.ts";
 import { hex } from "../src/bgp/_bytes.ts";
@@ -91,12 +103,16 @@ export interface SessionFuzzReport {
   pings: number;
   /** KEEPALIVE watchdog checks passed. */
   watchdogChecks: number;
+  /** Times the peer fell silent for a hold time and got 4/0 (fake clock only). */
+  holdExpiries: number;
   failures: { step: number; error: string; input: string }[];
   failureCount: number;
   elapsedMs: number;
 }
 
 const LOCAL_ASN = 64600;
+/** The session's prefix limit: the corpus UPDATE with 300 prefixes trips it (Cease 6/1). */
+const MAX_PREFIXES = 299;
 const PEER_ASN = 65001;
 
 function neighborConfig(holdTime: number, keepalive: number): NeighborConfig {
@@ -112,6 +128,7 @@ function neighborConfig(holdTime: number, keepalive: number): NeighborConfig {
     ebgpMultihop: false,
     ebgpMultihopTtl: 1,
     families: ["ipv4-unicast", "ipv6-unicast"],
+    maxPrefixes: MAX_PREFIXES,
   };
 }
 
@@ -275,6 +292,7 @@ class Shadow {
   /** Set once the stream reached an end (reset, close, or an OPEN in OpenSent). */
   end: Outcome | undefined;
   #counting = true;
+  #prefixes = new Set<string>();
 
   constructor(state: ShadowState, ctx: CodecContext, enhanced: boolean) {
     this.state = state;
@@ -321,7 +339,7 @@ class Shadow {
           this.state === "OpenSent" ? DEFAULT_OPEN_CONTEXT : this.ctx,
         );
         const msg = result.message;
-        const outcome = this.#handle(msg);
+        const outcome = this.#handle(msg, result.treatAsWithdraw);
         if (outcome) return (this.end = outcome);
         if (!this.#counting) continue;
         this.accepted++;
@@ -338,7 +356,24 @@ class Shadow {
     }
   }
 
-  #handle(msg: BgpMessage): Outcome | undefined {
+  /** Mirrors the session's Adj-RIB-In size: over `maxPrefixes` is Cease 6/1 (RFC 4486 §4). */
+  #adjRibIn(update: UpdateMessage, treatAsWithdraw: boolean): Outcome | undefined {
+    if (endOfRibFamily(update)) return undefined;
+    for (const w of withdrawnByUpdate(update, treatAsWithdraw)) {
+      for (const p of w.prefixes) this.#prefixes.delete(p);
+    }
+    for (const a of announcedByUpdate(update, treatAsWithdraw)) {
+      for (const p of a.prefixes) {
+        this.#prefixes.add(p);
+        if (this.#prefixes.size > MAX_PREFIXES) {
+          return { kind: "notification", code: 6, subcode: 1 };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #handle(msg: BgpMessage, treatAsWithdraw: boolean): Outcome | undefined {
     switch (msg.type) {
       case "notification":
         // RFC 4271 §8.2.2 OpenSent: a NOTIFICATION other than a version error (Event 25)
@@ -362,7 +397,9 @@ class Shadow {
         this.state = "Established";
         return undefined;
       case "update":
-        return this.state === "Established" ? undefined : this.#fsmError();
+        return this.state === "Established"
+          ? this.#adjRibIn(msg, treatAsWithdraw)
+          : this.#fsmError();
       case "route-refresh": {
         // Only answered in Established, for a negotiated family (RFC 2918 §4, RFC 7313).
         const family = familyOf(msg.afi, msg.safi);
@@ -542,6 +579,7 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
     partialSteps: 0,
     pings: 0,
     watchdogChecks: 0,
+    holdExpiries: 0,
     failures: [],
     failureCount: 0,
     elapsedMs: 0,
@@ -714,6 +752,13 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
           return;
         }
         report.watchdogChecks++;
+        if (int(8) === 0) {
+          // Now the peer falls silent for a whole hold time: Hold Timer Expired (RFC 4271 §6.5).
+          rig.fake.tick(timers.holdTime * 1000);
+          await checkClose(peer, { kind: "notification", code: 4, subcode: 0 }, new Uint8Array());
+          report.holdExpiries++;
+          return;
+        }
       } else if (!rig.fake && session.state === "Established") {
         const silent = performance.now() - peer.lastKeepaliveAt;
         if (silent > timers.holdTime * 1000) {
@@ -849,7 +894,7 @@ export function formatSessionReport(report: SessionFuzzReport): string {
     `  per state: OpenSent ${report.perState.OpenSent}, OpenConfirm ${report.perState.OpenConfirm}, Established ${report.perState.Established}; partial-frame steps ${report.partialSteps}`,
     `  NOTIFICATIONs sent by the session: ${notifications.map(([k, v]) => `${k}=${v}`).join(" ")}`,
     `  fuzzed OPENs accepted in OpenSent ${report.openAccepted} (${report.openContinued} carried on to Established with what they negotiated)`,
-    `  closed by a fuzzed NOTIFICATION ${report.closedByPeerNotification}, re-established ${report.reestablishments}, pings answered ${report.pings}, watchdog checks ${report.watchdogChecks}`,
+    `  closed by a fuzzed NOTIFICATION ${report.closedByPeerNotification}, re-established ${report.reestablishments}, pings answered ${report.pings}, watchdog checks ${report.watchdogChecks}, hold timer expiries ${report.holdExpiries}`,
     `  failures ${report.failureCount}`,
   ];
   for (const f of report.failures) {

@@ -26,6 +26,8 @@ test("fuzzSession() feeds 2,000 messages to a live session: no failure, every st
   assert.ok(report.reestablishments > 10, "re-established after resets");
   assert.ok(report.pings > 0 && report.watchdogChecks > 0, "liveness checked");
   assert.ok(report.openContinued > 0, "a session went on with a fuzzed OPEN's negotiation");
+  assert.ok((report.notifications["6/1"] ?? 0) > 0, "the prefix limit tripped (Cease 6/1)");
+  assert.ok(report.holdExpiries > 0, "the hold timer expired when the peer fell silent");
 });
 
 test("fuzzSession() with the same seed gives the same figures", async () => {
