@@ -148,6 +148,23 @@ await interopTest({
       const sentPrefixes = (JSON.parse(sent.stdout) as { prefix: string }[]).map((r) => r.prefix)
         .sort();
       assert.deepEqual(sentPrefixes, ["198.51.100.21/32", "198.51.100.22/32"]);
+      // Adj-RIB-In: what BIRD sends us.
+      await bird.announce("192.0.2.0/24", NEXT_HOP_V4, { med: 24 });
+      const received = await until(async () => {
+        const r = await cli([
+          "peers",
+          BIRD_ADDRESS,
+          "--routes",
+          "--received",
+          "--json",
+          "--socket",
+          socket,
+        ]);
+        const list = JSON.parse(r.stdout) as { prefix: string; med?: number; asPath: number[] }[];
+        return list.find((x) => x.prefix === "192.0.2.0/24");
+      }, "BIRD's route in our Adj-RIB-In");
+      assert.equal(received.med, 24);
+      assert.deepEqual(received.asPath, [BIRD_ASN]);
       // An operator prefix reaches BIRD and goes again.
       const manual = await cli([
         "announce",
