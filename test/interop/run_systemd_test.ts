@@ -1,6 +1,6 @@
 /**
  * `anycast run` under systemd-like conditions against a real ExaBGP:
- * sd_notify READY/STATUS/STOPPING on a notify socket the test owns, a
+ * sd_notify READY/STATUS/WATCHDOG/STOPPING on a notify socket the test owns, a
  * liveness failure restarting the unit over a private D-Bus, and SIGTERM
  * withdrawing before the Cease (ExaBGP's arrival-ordered update log).
  */
@@ -86,12 +86,15 @@ await interopTest({
       await using daemon = RunDaemon.start(dir, {
         NOTIFY_SOCKET: notifySocket,
         DBUS_SYSTEM_BUS_ADDRESS: systemd.address,
+        // WatchdogSec=0.4: WATCHDOG=1 every 200 ms.
+        WATCHDOG_USEC: "400000",
       });
       const ready = await received(/^READY=1$/m);
       assert.match(ready, /^STATUS=\d\/2 prefixes announced, \d\/1 peers established$/m);
       await exa.waitForRoute("198.51.100.40/32", undefined, 20_000);
       await exa.waitForRoute("198.51.100.41/32", undefined, 10_000);
       await received(/^STATUS=2\/2 prefixes announced, 1\/1 peers established$/m);
+      await received(/^WATCHDOG=1$/m);
 
       // Liveness fails twice: RestartUnit over D-Bus, then the probes start over.
       liveness.healthy = false;
