@@ -276,3 +276,23 @@ Deno.test("Daemon.reload() starts an added neighbor and stops a removed one, lea
     await h.peer.stop();
   }
 });
+
+Deno.test("Daemon.reload() restarts only the session of a changed neighbor", async () => {
+  const h = await harness(config(STATIC));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.2/32"), "announced");
+    const flapsBefore = h.peer.peers()[0]!.flaps;
+    await h.daemon.reload(parsed(config(STATIC).replace("holdTime: 9s", "holdTime: 12s")));
+    await settle(
+      h.clock,
+      () => h.peer.peers()[0]!.flaps === flapsBefore + 1 && h.rib().has("192.0.2.2/32"),
+      "the changed session reset and came back with the routes",
+    );
+    assert.equal(h.daemon.speaker.sessions[0]!.neighbor.holdTime, 12);
+    assert.ok(h.lines.some((l) => /neighbors \+0 -0 ~1/.test(l)));
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
