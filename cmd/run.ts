@@ -83,6 +83,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         log,
         restarting: opts.restarting === true,
         version: VERSION,
+        controlApi: true,
       });
       try {
         await daemon.start();

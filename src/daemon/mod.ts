@@ -56,7 +56,10 @@ export interface DaemonOptions {
   log?: DaemonLog;
   /** BFD packets' transport (default UDP per config.bfd); tests pass an in-memory one. */
   bfdTransport?: BfdTransport;
-  /** Serve the control API on `config.api` (default true). */
+  /**
+   * Serve the control API on `config.api` (default false, so embedding tests do not
+   * take /run/anycast/anycast.sock; `anycast run` turns it on).
+   */
   controlApi?: boolean;
   /** Serve metrics when `config.metrics.enabled` (default true). */
   metricsServer?: boolean;
@@ -279,7 +282,7 @@ export class Daemon {
     this.#syncServices(new Set());
     await this.#startWatcher();
     try {
-      if (this.#options.controlApi !== false) {
+      if (this.#options.controlApi === true) {
         this.#control = await ControlServer.start(config.api, this.#controlBackend(), {
           onError: (_request, e) => this.#log("error", `control API: ${String(e)}`),
         });
