@@ -304,3 +304,57 @@ await interopTest({
     }
   },
 });
+
+// Own address: our daemon 127.0.0.25.
+const SPEAKER_GR = SPARE_ADDRESSES[15]!;
+
+await interopTest({
+  name: "anycast run + BIRD: --graceful-exit keeps the routes (stale) until the --restarting start",
+  daemons: ["bird"],
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "anycast-run-gr-" });
+    await using bird = await BirdPeer.start({
+      address: BIRD_ADDRESS,
+      asn: BIRD_ASN,
+      neighbors: [{
+        address: SPEAKER_GR,
+        asn: 64600,
+        holdTime: 9,
+        gracefulRestart: { restartTime: 60 },
+      }],
+    });
+    try {
+      const lines = header(SPEAKER_GR, dir);
+      lines.splice(lines.indexOf("  listenPort: 0") + 1, 0, "  gracefulRestartEnabled: true");
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        [
+          ...lines,
+          "prefixes:",
+          '  - ipAddress: "198.51.100.50/32"',
+          `    nextHop: "${NEXT_HOP_V4}"`,
+          "",
+        ]
+          .join("\n"),
+      );
+      {
+        await using first = RunDaemon.start(dir, {}, ["--graceful-exit"]);
+        await bird.waitForRoute("198.51.100.50/32", (r) => !r.stale, 20_000);
+        first.signal("SIGTERM");
+        assert.equal((await first.status()).code, 0, first.log.slice(-2000));
+      }
+      // The session is gone, the route stays, marked stale (RFC 4724 §4.2).
+      const stale = await bird.waitForRoute("198.51.100.50/32", (r) => r.stale === true, 10_000);
+      assert.equal(stale.prefix, "198.51.100.50/32");
+      await using second = RunDaemon.start(dir, {}, ["--restarting"]);
+      await bird.waitForRoute("198.51.100.50/32", (r) => !r.stale, 20_000);
+      second.signal("SIGTERM");
+      assert.equal((await second.status()).code, 0);
+      await bird.waitForNoRoute("198.51.100.50/32", 10_000);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
