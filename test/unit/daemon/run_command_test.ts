@@ -95,3 +95,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "anycast run takes anycastd's LOG_LEVEL=DEBUG and serves the control socket",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        [
+          "speaker:",
+          "  asn: 64600",
+          '  routerId: "10.0.0.1"',
+          "neighbors:",
+          '  - address: "127.0.0.1"',
+          "    asn: 65001",
+          "    port: 9",
+          "prefixes:",
+          '  - ipAddress: "192.0.2.1/32"',
+          "api:",
+          `  socket: "${dir}/anycast.sock"`,
+          "",
+        ].join("\n"),
+      );
+      const stop = new AbortController();
+      const io = capture({ LOG_LEVEL: "DEBUG" }, stop.signal);
+      const running = runCli(["run", "--config", `${dir}/config.yaml`], io.ctx);
+      let info: Deno.FileInfo | undefined;
+      for (let i = 0; i < 100 && !info?.isSocket; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        info = await Deno.lstat(`${dir}/anycast.sock`).catch(() => undefined);
+      }
+      assert.ok(info?.isSocket, "control socket");
+      stop.abort();
+      assert.equal(await running, 0);
+      assert.match(io.stderr(), /\[DBG\] anycast\.daemon: /);
+      // Closed and removed on stop.
+      await assert.rejects(Deno.lstat(`${dir}/anycast.sock`), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
