@@ -313,6 +313,7 @@ export class Daemon {
       throw e;
     }
     this.readiness.sessionsStarted = true;
+    for (const p of this.speaker.peers()) this.metrics.peerState(p.address, p.state);
     this.#running = true;
     this.#log(
       "info",
@@ -380,6 +381,7 @@ export class Daemon {
     for (const n of [...diff.neighbors.changed, ...diff.neighbors.added]) {
       if (n.bfd) this.#log("warning", `reload: BFD for ${n.address} starts after a restart`);
       this.speaker.addNeighbor(n);
+      this.metrics.peerState(n.address, "Idle");
     }
     // Prefixes.
     const restartProbes = new Set<string>();
