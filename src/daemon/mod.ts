@@ -380,8 +380,8 @@ export class Daemon {
     }
     for (const n of [...diff.neighbors.changed, ...diff.neighbors.added]) {
       if (n.bfd) this.#log("warning", `reload: BFD for ${n.address} starts after a restart`);
-      this.speaker.addNeighbor(n);
       this.metrics.peerState(n.address, "Idle");
+      this.speaker.addNeighbor(n);
     }
     // Prefixes.
     const restartProbes = new Set<string>();
