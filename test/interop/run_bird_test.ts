@@ -102,6 +102,13 @@ await interopTest({
           '    communities: ["65000:22"]',
           `    maintenance: "${dir}/maintenance"`,
           "    drainTime: 2s",
+          // Static, kept as a worse path while in maintenance.
+          '  - ipAddress: "198.51.100.23/32"',
+          `    nextHop: "${NEXT_HOP_V4}"`,
+          `    maintenance: "${dir}/maintenance-23"`,
+          "    disabled:",
+          "      med: 900",
+          "      asPathPrepend: 2",
           "",
         ].join("\n"),
       );
@@ -136,6 +143,13 @@ await interopTest({
       await bird.waitForNoRoute("198.51.100.22/32", 5_000);
       await Deno.remove(`${dir}/maintenance`);
       await bird.waitForRoute("198.51.100.22/32", undefined, 5_000);
+      // Maintenance with disabled attributes: a worse path instead of a withdraw.
+      assert.deepEqual((await bird.waitForRoute("198.51.100.23/32")).asPath, [64600]);
+      await Deno.writeTextFile(`${dir}/maintenance-23`, "");
+      const disabled = await bird.waitForRoute("198.51.100.23/32", (r) => r.med === 900, 5_000);
+      assert.deepEqual(disabled.asPath, [64600, 64600, 64600]);
+      await Deno.remove(`${dir}/maintenance-23`);
+      await bird.waitForRoute("198.51.100.23/32", (r) => r.med === undefined, 5_000);
 
       // The CLI against the running daemon.
       const socket = `${dir}/anycast.sock`;
@@ -147,7 +161,7 @@ await interopTest({
       assert.equal(sent.code, 0, sent.stderr);
       const sentPrefixes = (JSON.parse(sent.stdout) as { prefix: string }[]).map((r) => r.prefix)
         .sort();
-      assert.deepEqual(sentPrefixes, ["198.51.100.21/32", "198.51.100.22/32"]);
+      assert.deepEqual(sentPrefixes, ["198.51.100.21/32", "198.51.100.22/32", "198.51.100.23/32"]);
       // Adj-RIB-In: what BIRD sends us.
       await bird.announce("192.0.2.0/24", NEXT_HOP_V4, { med: 24 });
       const received = await until(async () => {
