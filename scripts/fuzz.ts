@@ -11,7 +11,7 @@
  * Then the live-session fuzzer (`fuzz_session.ts`) feeds mutated messages to a
  * real `BgpSession` in memory (fake clock) and over loopback TCP.
  *
- * Usage: `deno task fuzz [iterations=1000000] [seed=1] [--session=1000000] [--tcp=10000]`:
+ * Usage: `deno task fuzz [iterations=1000000] [seed=1] [--session=1000000] [--tcp=50000]`:
  * `iterations` decoder inputs, `--session` messages to the in-memory session,
  * `--tcp` messages over loopback TCP (0 skips a part). The default run takes
  * about a minute on two cores. Other code can call `fuzzDecoder(iterations, seed)`.
@@ -413,7 +413,7 @@ if (import.meta.main) {
   const iterations = Number(positional[0] ?? 1_000_000);
   const seed = Number(positional[1] ?? 1);
   const sessionMessages = countFlag(Deno.args, "session", 1_000_000);
-  const tcpMessages = countFlag(Deno.args, "tcp", 10_000);
+  const tcpMessages = countFlag(Deno.args, "tcp", 50_000);
   const report = fuzzDecoder(iterations, seed);
   const rate = Math.round(iterations / (report.elapsedMs / 1000));
   console.log(
