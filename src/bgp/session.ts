@@ -815,6 +815,18 @@ export class BgpSession {
 
   #onEstablished(): void {
     this.#establishedAt = this.#options.clock.now();
+    // RFC 4271 §6.8: a collision with an Established connection closes the newer
+    // one. Resolving it later would swap out a live session (and its Adj-RIB-Out).
+    const pending = this.#pending;
+    if (pending) {
+      this.#pending = undefined;
+      this.#writeNotification(pending, {
+        code: ErrorCode.Cease,
+        subcode: CeaseSubcode.ConnectionCollisionResolution,
+      });
+      pending.stopped = true;
+      pending.conn.close();
+    }
     this.#consecutiveFailures = 0;
     this.#lastError = undefined;
     const remote = this.#wire?.remoteOpen;

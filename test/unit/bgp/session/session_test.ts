@@ -394,3 +394,34 @@ test("BgpSession rejects an OPEN with hold time 2 with 2/6 Unacceptable Hold Tim
     await a.stop();
   }
 });
+
+test("BgpSession keeps its Established connection when a colliding connection's OPEN arrives late (RFC 4271 §6.8)", async () => {
+  const net = memoryNet();
+  const { a, peer } = await againstScripted(net);
+  try {
+    await net.waitFor(() => peer()?.ofType("open").length === 1, "OPEN on our connection");
+    const ours = peer()!;
+    // The peer connects to us too while our connection is in OpenSent...
+    const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", 50002]);
+    const incoming = new ScriptedPeer(theirs);
+    a.sessions[0]!.acceptIncoming(mine);
+    await net.waitFor(() => incoming.ofType("open").length === 1, "OPEN on the incoming one");
+    // ...but our connection reaches Established before the other one's OPEN arrives.
+    const open = peerOpen({ bgpId: "10.0.0.2" });
+    await handshake(net, ours, open);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    a.setRoutes([route("192.0.2.1/32")]);
+    await net.waitFor(() => ours.ofType("update").length >= 1, "routes on our connection");
+    // The higher identifier would win in OpenConfirm, but an Established connection wins.
+    incoming.ctx = ours.ctx;
+    incoming.send(open);
+    await net.waitFor(() => incoming.closed, "the late connection closed");
+    assert.deepEqual(incoming.ofType("notification").map((n) => [n.code, n.subcode]), [[6, 7]]);
+    assert.equal(state(a), "Established");
+    assert.equal(ours.closed, false);
+    assert.equal(ours.ofType("notification").length, 0);
+    assert.equal(a.peers()[0]!.prefixesSent, 1);
+  } finally {
+    await a.stop();
+  }
+});
