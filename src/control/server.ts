@@ -157,14 +157,15 @@ export function controlHandler(
   };
 }
 
-/** The API config is unusable (TCP without a token, unreadable token file). */
+/** The API config is unusable (unreadable token file, a socket path in use). */
 export class ControlConfigError extends Error {
   override name = "ControlConfigError";
 }
 
 /**
  * The bearer token for the TCP listener: `api.token`, else the first line of
- * `api.tokenFile`. Throws when TCP is configured without one.
+ * `api.tokenFile`; undefined when neither is set. Throws when the token file
+ * cannot be read (the operator asked for a token and would not get one).
  */
 export async function resolveApiToken(
   api: ApiConfig,
@@ -180,17 +181,21 @@ export async function resolveApiToken(
       );
     }
   }
-  const tcp = api.listenPort !== undefined || api.listenAddress !== undefined;
-  if (tcp && (token === undefined || token === "")) {
-    throw new ControlConfigError(
-      "api.listenAddress/listenPort opens the control API on TCP, which needs a bearer token: " +
-        "set api.token or api.tokenFile (or remove listenAddress/listenPort to use only the unix socket)",
-    );
-  }
   return token === "" ? undefined : token;
 }
 
+/** Why a configured TCP listener stays closed, or undefined when it may open. */
+export function tcpListenerRefusal(api: ApiConfig, token: string | undefined): string | undefined {
+  const tcp = api.listenPort !== undefined || api.listenAddress !== undefined;
+  if (!tcp || token !== undefined) return undefined;
+  return "api.listenAddress/listenPort asks for the control API on TCP, which is never opened " +
+    "without a bearer token: set api.token or api.tokenFile; until then only the unix socket " +
+    `${api.socket} serves the API`;
+}
+
 export interface ControlServerOptions {
+  /** Told when part of the configured API stays closed (TCP without a token). */
+  onWarning?: (message: string) => void;
   /** Default Deno.readTextFile (for api.tokenFile). */
   readTextFile?: (path: string) => Promise<string>;
   onError?: (request: Request, error: unknown) => void;
@@ -240,6 +245,10 @@ export class ControlServer {
     options: ControlServerOptions = {},
   ): Promise<ControlServer> {
     const token = await resolveApiToken(api, options.readTextFile);
+    // Periphery's own example sets listenAddress without a token: such a config
+    // still runs, with the unix socket only, rather than exposing routes unauthenticated.
+    const refusal = tcpListenerRefusal(api, token);
+    if (refusal) options.onWarning?.(refusal);
     const handlerOptions: ControlHandlerOptions = options.onError
       ? { onError: options.onError }
       : {};

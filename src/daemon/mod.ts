@@ -285,6 +285,7 @@ export class Daemon {
       if (this.#options.controlApi === true) {
         this.#control = await ControlServer.start(config.api, this.#controlBackend(), {
           onError: (_request, e) => this.#log("error", `control API: ${String(e)}`),
+          onWarning: (message) => this.#log("warning", message),
         });
       }
       if (this.#prometheus && this.#options.metricsServer !== false) {

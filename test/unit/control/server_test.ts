@@ -4,7 +4,7 @@ import {
   ControlRequestError,
   DaemonUnreachableError,
 } from "../../../src/control/client.ts";
-import { ControlConfigError, ControlServer, resolveApiToken } from "../../../src/control/server.ts";
+import { ControlServer, resolveApiToken } from "../../../src/control/server.ts";
 import { FakeBackend } from "./_fake_backend.ts";
 
 async function tempDir(): Promise<string> {
@@ -66,12 +66,12 @@ Deno.test("ControlServer on TCP needs the bearer token", async () => {
   }
 });
 
-Deno.test("resolveApiToken() refuses TCP without a token and reads tokenFile", async () => {
-  await assert.rejects(
-    resolveApiToken({ socket: "/x", listenAddress: "127.0.0.1", listenPort: 50051 }),
-    (e) =>
-      e instanceof ControlConfigError && /needs a bearer token: set api\.token/.test(e.message),
+Deno.test("resolveApiToken() reads token and tokenFile; no token is undefined", async () => {
+  assert.equal(
+    await resolveApiToken({ socket: "/x", listenAddress: "127.0.0.1", listenPort: 50051 }),
+    undefined,
   );
+  assert.equal(await resolveApiToken({ socket: "/x", token: "t" }), "t");
   assert.equal(await resolveApiToken({ socket: "/x" }), undefined);
   const token = await resolveApiToken(
     { socket: "/x", listenPort: 1, tokenFile: "/etc/anycast/token" },
@@ -85,6 +85,29 @@ Deno.test("resolveApiToken() refuses TCP without a token and reads tokenFile", a
     ),
     /Cannot read api\.tokenFile \/nope: ENOENT/,
   );
+});
+
+Deno.test("ControlServer keeps TCP closed without a token and says so (Periphery's api block)", async () => {
+  const dir = await tempDir();
+  const warnings: string[] = [];
+  const server = await ControlServer.start(
+    { socket: `${dir}/a.sock`, listenAddress: "127.0.0.1", listenPort: 0 },
+    new FakeBackend(),
+    { onWarning: (m) => warnings.push(m) },
+  );
+  try {
+    assert.equal(server.tcpAddress, undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /never opened without a bearer token: set api\.token or api\.tokenFile/,
+    );
+    using client = new ControlClient({ socket: `${dir}/a.sock` });
+    assert.ok(Array.isArray(await client.peers()));
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("ControlServer replaces a stale socket and refuses a live one", async () => {
