@@ -39,14 +39,19 @@ export function familyOfPrefix(prefix: string): Family {
 /**
  * The next hop when none is configured: the session's local address, mapped
  * into IPv6 (RFC 4291 §2.5.5.2) for IPv6 routes over an IPv4 session.
+ * Undefined for an IPv4 route over an IPv6 session: no IPv4 address is known,
+ * and 0.0.0.0 is not a valid NEXT_HOP (RFC 4271 §5.1.3, RFC 7606 §7.3).
  */
-export function defaultNextHop(family: Family, localAddress: string): string {
+export function defaultNextHop(family: Family, localAddress: string): string | undefined {
   const v6 = localAddress.includes(":");
   if (family === "ipv6-unicast") return v6 ? localAddress : `::ffff:${localAddress}`;
-  return v6 ? "0.0.0.0" : localAddress;
+  return v6 ? undefined : localAddress;
 }
 
-/** Build the per-peer route: AS_PATH, LOCAL_PREF and next hop depend on the session. */
+/**
+ * Build the per-peer route: AS_PATH, LOCAL_PREF and next hop depend on the session.
+ * Throws a RangeError when no valid next hop can be derived.
+ */
 export function outRouteFor(spec: RouteSpec, peer: PeerView): OutRoute {
   const a = spec.attributes;
   const prepends = Math.max(0, a.asPathPrepend);
@@ -63,12 +68,13 @@ export function outRouteFor(spec: RouteSpec, peer: PeerView): OutRoute {
     attributes.extendedCommunities = [...a.extendedCommunities];
   }
   if (a.largeCommunities.length > 0) attributes.largeCommunities = [...a.largeCommunities];
-  const route: OutRoute = {
-    prefix: spec.prefix,
-    family: spec.family,
-    attributes,
-    nextHop: spec.nextHop ?? defaultNextHop(spec.family, peer.localAddress),
-  };
+  const nextHop = spec.nextHop ?? defaultNextHop(spec.family, peer.localAddress);
+  if (nextHop === undefined) {
+    throw new RangeError(
+      `Cannot pick a next hop for ${spec.prefix} over a session from ${peer.localAddress}: configure nextHop`,
+    );
+  }
+  const route: OutRoute = { prefix: spec.prefix, family: spec.family, attributes, nextHop };
   if (spec.nextHopLinkLocal && spec.family === "ipv6-unicast") {
     route.nextHopLinkLocal = spec.nextHopLinkLocal;
   }

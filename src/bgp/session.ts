@@ -45,7 +45,7 @@ import {
   type UpdateMessage,
 } from "./message/types.ts";
 import { afiSafiOf, familyOf } from "./nlri.ts";
-import { AdjRibIn, AdjRibOut, type AnnounceGroup } from "./rib.ts";
+import { AdjRibIn, AdjRibOut, type AnnounceGroup, type OutRoute } from "./rib.ts";
 import { outRouteFor, type RouteSpec } from "./route.ts";
 import type { BgpConnection, Transport } from "./transport.ts";
 
@@ -842,7 +842,16 @@ export class BgpSession {
   #rebuildDesired(): void {
     const local = this.#wire?.conn.localAddress ?? this.neighbor.localAddress ?? "0.0.0.0";
     const view = { localAsn: this.#options.localAsn, ibgp: this.ibgp, localAddress: local };
-    this.adjRibOut.setDesired([...this.#specs.values()].map((s) => outRouteFor(s, view)));
+    const routes: OutRoute[] = [];
+    for (const spec of this.#specs.values()) {
+      try {
+        routes.push(outRouteFor(spec, view));
+      } catch (err) {
+        // Not announcing beats announcing an invalid next hop the peer drops (RFC 7606 §7.3).
+        if (this.#wire) this.#log("error", `cannot announce ${spec.prefix}: ${String(err)}`);
+      }
+    }
+    this.adjRibOut.setDesired(routes);
   }
 
   #scheduleSync(): void {

@@ -148,3 +148,11 @@ Deno.test("AdjRibIn stores identical attribute sets once and frees them when unu
   rib.set({ prefix: "198.51.100.1/32", family: "ipv4-unicast", attributes: { med: 3 } });
   assert.equal(rib.attributeSets, 2);
 });
+
+Deno.test("outRouteFor() rejects an IPv4 route without a next hop over an IPv6 session", () => {
+  const { nextHop: _, ...noHop } = spec;
+  assert.throws(
+    () => outRouteFor(noHop, { localAsn: 64600, ibgp: false, localAddress: "2001:db8::1" }),
+    RangeError,
+  );
+});

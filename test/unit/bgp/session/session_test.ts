@@ -425,3 +425,42 @@ test("BgpSession keeps its Established connection when a colliding connection's 
     await a.stop();
   }
 });
+
+test("BgpSession does not announce an IPv4 route without a next hop over an IPv6 session (RFC 4271 §5.1.3)", async () => {
+  const net = memoryNet();
+  const peers: ScriptedPeer[] = [];
+  await net.transport("2001:db8::2").listen({ hostname: "2001:db8::2", port: 179 }, (conn) => {
+    peers.push(new ScriptedPeer(conn));
+  });
+  const logged: string[] = [];
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "2001:db8::2", localAddress: "2001:db8::1" })],
+    transport: net.transport("2001:db8::1"),
+    clock: net.clock,
+    random: () => 0.5,
+    log: (_level, message) => logged.push(message),
+  });
+  await a.start();
+  try {
+    await net.waitFor(() => peers.length === 1, "connection");
+    const peer = peers[0]!;
+    await handshake(net, peer);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    const { nextHop: _v4, ...noHopV4 } = route("192.0.2.1/32");
+    const { nextHop: _v6, ...noHopV6 } = route("2001:db8:100::1/128");
+    a.setRoutes([noHopV4, route("192.0.2.2/32"), noHopV6]);
+    await net.waitFor(() => a.peers()[0]!.prefixesSent === 2, "two routes sent");
+    await flush();
+    const updates = peer.ofType("update");
+    const nextHops = updates.map((u) => u.attributes.nextHop ?? u.attributes.mpReach?.nextHop)
+      .filter((h) => h !== undefined);
+    assert.ok(!nextHops.includes("0.0.0.0"), `next hops sent: ${nextHops}`);
+    assert.ok(nextHops.includes("203.0.113.1"));
+    assert.ok(nextHops.includes("2001:db8::1"));
+    assert.ok(!updates.some((u) => u.nlri.includes("192.0.2.1/32")));
+    assert.ok(logged.some((m) => m.includes("192.0.2.1/32") && m.includes("next hop")));
+  } finally {
+    await a.stop();
+  }
+});
