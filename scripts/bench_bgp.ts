@@ -18,7 +18,7 @@
  */
 import { BgpSpeaker } from "../src/bgp/speaker.ts";
 import type { RouteSpec } from "../src/bgp/route.ts";
-import { hostPrefixes } from "../test/interop/harness/mod.ts";
+import { hostPrefixes } from "../src/lab/mod.ts";
 import {
   BENCH_RECEIVER_ADDRESS,
   BENCH_RECEIVER_ASN,

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { BirdPeer, GoBgpPeer, NEXT_HOP_V4, SPARE_ADDRESSES } from "../test/interop/harness/mod.ts";
+import { BirdPeer, GoBgpPeer, NEXT_HOP_V4, SPARE_ADDRESSES } from "../src/lab/mod.ts";
 
 function flag(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);

@@ -22,7 +22,7 @@ import {
   type PeerOptions,
   PollAborted,
   pollUntil,
-} from "../../test/interop/harness/mod.ts";
+} from "../../src/lab/mod.ts";
 
 export type Sender = "gobgp" | "exabgp" | "bird";
 

@@ -1,7 +1,7 @@
 /**
  * `anycast demo --peer bird|gobgp|frr`: a real BGP daemon as the route
- * receiver, started on loopback by the interop harness
- * (test/interop/harness/), listening on a high port so it needs no root.
+ * receiver, started on loopback by the lab launchers
+ * (src/lab/), listening on a high port so it needs no root.
  * Its table is polled (birdc / gobgp / vtysh), so events are what changed
  * between two polls; it reports no NOTIFICATION details.
  *
@@ -12,7 +12,7 @@ import type { PeerAddresses } from "./scenario.ts";
 
 export type ExternalPeerKind = "bird" | "gobgp" | "frr";
 
-/** Harness calls we use (PeerDaemon in test/interop/harness/types.ts). */
+/** Lab calls we use (PeerDaemon in src/lab/types.ts). */
 interface HarnessPeer {
   sessionState(neighbor: string): Promise<string>;
   rib(family: "ipv4" | "ipv6", neighbor?: string): Promise<HarnessRoute[]>;
@@ -46,7 +46,7 @@ function numericCommunity(c: string): string {
 
 /** Which harness binaries `kind` needs that are missing (empty: installed). */
 export async function missingPeerBinaries(kind: ExternalPeerKind): Promise<string[]> {
-  const { missingBinaries } = await import("../../test/interop/harness/require_daemon.ts");
+  const { missingBinaries } = await import("../lab/binaries.ts");
   return await missingBinaries(kind);
 }
 
@@ -74,7 +74,7 @@ export class ExternalPeer implements DemoPeer {
   }
 
   async start(): Promise<void> {
-    const harness = await import("../../test/interop/harness/mod.ts");
+    const harness = await import("../lab/mod.ts");
     const a = this.#addresses;
     const options = {
       address: a.peerAddress,

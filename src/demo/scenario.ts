@@ -42,7 +42,7 @@ export const DAEMON_ASN = 64600;
 export const PEER_ASN = 65100;
 export const VIP_V4 = "198.51.100.10/32";
 export const VIP_V6 = "2001:db8:100::10/128";
-/** Documentation next hops: GoBGP and FRR refuse 127/8 ones (test/interop/harness/README.md). */
+/** Documentation next hops: GoBGP and FRR refuse 127/8 ones (src/lab/README.md). */
 export const NEXT_HOP_V4 = "203.0.113.10";
 export const NEXT_HOP_V6 = "2001:db8::10";
 const VIPS = [VIP_V4, VIP_V6];
