@@ -33,6 +33,7 @@
  */
 import {
   afiSafiOf,
+  type BgpConnection,
   BgpDecodeError,
   type BgpMessage,
   BgpSession,
@@ -72,6 +73,11 @@ export interface SessionFuzzOptions {
   transport?: "memory" | "tcp";
   /** Longest real-time wait for one step before it counts as a hang, in ms. Default 5000. */
   stepTimeoutMs?: number;
+  /**
+   * Test hook (memory transport only): rewrites every chunk the session writes, or drops it
+   * when it returns undefined, to show that the oracle catches a misbehaving session.
+   */
+  tamperReplies?: (bytes: Uint8Array) => Uint8Array | undefined;
 }
 
 export interface SessionFuzzReport {
@@ -502,7 +508,33 @@ const refusingTransport: Transport = {
   listen: () => Promise.reject(new Error("Cannot listen: not used")),
 };
 
-async function makeRig(kind: "memory" | "tcp", log: (level: string, m: string) => void) {
+/** `conn` with every write passed through `tamper`. */
+function tampered(
+  conn: BgpConnection,
+  tamper: (bytes: Uint8Array) => Uint8Array | undefined,
+): BgpConnection {
+  return {
+    localAddress: conn.localAddress,
+    localPort: conn.localPort,
+    remoteAddress: conn.remoteAddress,
+    remotePort: conn.remotePort,
+    read: () => conn.read(),
+    write: (data) => {
+      const out = tamper(data.slice());
+      return out ? conn.write(out) : Promise.resolve();
+    },
+    close: () => conn.close(),
+    get closed() {
+      return conn.closed;
+    },
+  };
+}
+
+async function makeRig(
+  kind: "memory" | "tcp",
+  log: (level: string, m: string) => void,
+  tamper: SessionFuzzOptions["tamperReplies"],
+) {
   const fake = kind === "memory" ? new FakeClock(1_000_000) : undefined;
   const clock = fake ?? systemClock;
   // Real time: hold 3 s / keepalive 1 s so the watchdog sees several KEEPALIVEs per session.
@@ -525,7 +557,7 @@ async function makeRig(kind: "memory" | "tcp", log: (level: string, m: string) =
       fake,
       connect() {
         const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", port++]);
-        session.acceptIncoming(mine);
+        session.acceptIncoming(tamper ? tampered(mine, tamper) : mine);
         return Promise.resolve(new PeerEnd(theirs));
       },
       close: () => session.stop(),
@@ -598,7 +630,7 @@ export async function fuzzSession(options: SessionFuzzOptions = {}): Promise<Ses
   globalThis.addEventListener("unhandledrejection", onRejection);
   const { rig, hold, keepalive } = await makeRig(kind, (level, message) => {
     if (level === "error") fail(`session logged an error: ${message}`);
-  });
+  }, options.tamperReplies);
   const session = rig.session;
   const peerOpenBytes = encodeMessage(peerOpen(hold), DEFAULT_OPEN_CONTEXT);
   let shadow: Shadow | undefined;

@@ -46,6 +46,31 @@ test("fuzzSession() over loopback TCP: the raw-socket peer gets only valid repli
   assert.ok(report.reestablishments > 0);
 });
 
+test("fuzzSession() flags a session whose NOTIFICATION has an undefined subcode", async () => {
+  const report = await fuzzSession({
+    messages: 300,
+    seed: 1,
+    // Subcode 99 in every NOTIFICATION the session sends.
+    tamperReplies: (bytes) => {
+      if (bytes[18] === 3 && bytes.length >= 21) bytes[20] = 99;
+      return bytes;
+    },
+  });
+  assert.ok(report.failureCount > 0);
+  assert.ok(report.failures.some((f) => /invalid NOTIFICATION \d\/99/.test(f.error)));
+});
+
+test("fuzzSession() flags a session that stops answering as a hang", async () => {
+  const report = await fuzzSession({
+    messages: 300,
+    seed: 1,
+    stepTimeoutMs: 20,
+    // ROUTE-REFRESH replies (the pings' BoRR/EoRR) never leave the session.
+    tamperReplies: (bytes) => bytes[18] === 5 ? undefined : bytes,
+  });
+  assert.ok(report.failures.some((f) => f.error.startsWith("hang: no answer to a ROUTE-REFRESH")));
+});
+
 /** Reads raw frames from one end without any length limit, to see what really went out. */
 async function rawFrames(read: () => Promise<Uint8Array | null>): Promise<Uint8Array[]> {
   let buffer = new Uint8Array(0);
