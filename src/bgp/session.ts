@@ -118,6 +118,11 @@ const MAX_RETRY_SECONDS = 60;
 const MAX_NOTIFICATION_DATA = MAX_MESSAGE_LENGTH - 21;
 /** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
 const YIELD_EVERY_MESSAGES = 256;
+/**
+ * ...or after this much real (not session-clock) time: 256 full UPDATEs are
+ * about 200,000 routes, several hundred ms of decoding that would delay timers.
+ */
+const YIELD_AFTER_MS = 20;
 
 function zeroCounters(): MessageCounters {
   return { open: 0, update: 0, notification: 0, keepalive: 0, "route-refresh": 0 };
@@ -548,8 +553,9 @@ export class BgpSession {
     this.#wire = undefined;
     if (wire) {
       wire.stopped = true;
-      const close = () => wire.conn.close();
-      this.#writeChain.then(close, close);
+      // close() itself sends what is queued (the final NOTIFICATION) first. Waiting
+      // for the writes to drain would never close a peer that stopped reading.
+      wire.conn.close();
     }
     if (this.#pending && this.#fsm.name === "Idle") {
       const p = this.#pending;
@@ -571,8 +577,11 @@ export class BgpSession {
 
   async #readLoop(wire: Wire): Promise<void> {
     let sinceYield = 0;
+    let lastYield = performance.now();
     while (!wire.stopped) {
       const chunk = await wire.conn.read();
+      // Waiting for the read let timers run too.
+      lastYield = performance.now();
       if (wire.stopped) return;
       if (chunk === null) {
         this.#onConnectionLost(wire);
@@ -589,12 +598,16 @@ export class BgpSession {
           offset += length;
           this.#onFrame(wire, frame);
           if (wire.stopped) return;
-          if (++sinceYield >= YIELD_EVERY_MESSAGES) {
+          if (
+            ++sinceYield >= YIELD_EVERY_MESSAGES ||
+            performance.now() - lastYield >= YIELD_AFTER_MS
+          ) {
             sinceYield = 0;
             // Let timers run (keepalives, hold) while a large table is decoded.
             wire.buffer = wire.buffer.subarray(offset);
             offset = 0;
             await new Promise((resolve) => setTimeout(resolve, 0));
+            lastYield = performance.now();
             if (wire.stopped) return;
           }
         }

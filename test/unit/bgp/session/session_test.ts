@@ -5,7 +5,7 @@ import { DEFAULT_OPEN_CONTEXT, type OpenMessage } from "../../../../src/bgp/mess
 import { encodeMessage } from "../../../../src/bgp/message/codec.ts";
 import { negotiateContext } from "../../../../src/bgp/message/negotiate.ts";
 import { maxPrefixesData, shutdownCommunication } from "../../../../src/bgp/session.ts";
-import { memoryPipe } from "../../../../src/bgp/transport.ts";
+import { type BgpConnection, memoryPipe, type Transport } from "../../../../src/bgp/transport.ts";
 import {
   flush,
   memoryNet,
@@ -463,4 +463,126 @@ test("BgpSession does not announce an IPv4 route without a next hop over an IPv6
   } finally {
     await a.stop();
   }
+});
+
+/**
+ * A connection whose peer stopped reading once `stall` is set: writes are
+ * dropped and stay pending until close(), as a full TCP send buffer does.
+ */
+class StallingConnection implements BgpConnection {
+  stall = false;
+  closeCalls = 0;
+  #inner: BgpConnection;
+  #pending: (() => void)[] = [];
+  constructor(inner: BgpConnection) {
+    this.#inner = inner;
+  }
+  get localAddress() {
+    return this.#inner.localAddress;
+  }
+  get localPort() {
+    return this.#inner.localPort;
+  }
+  get remoteAddress() {
+    return this.#inner.remoteAddress;
+  }
+  get remotePort() {
+    return this.#inner.remotePort;
+  }
+  get closed() {
+    return this.#inner.closed;
+  }
+  read() {
+    return this.#inner.read();
+  }
+  write(data: Uint8Array): Promise<void> {
+    if (!this.stall) return this.#inner.write(data);
+    return new Promise((resolve) => this.#pending.push(resolve));
+  }
+  close(): void {
+    this.closeCalls++;
+    for (const resolve of this.#pending.splice(0)) resolve();
+    this.#inner.close();
+  }
+}
+
+test("BgpSession closes the connection when the hold timer expires while the peer does not read", async () => {
+  const net = memoryNet();
+  const peers: ScriptedPeer[] = [];
+  const conns: StallingConnection[] = [];
+  const transport: Transport = {
+    connect: (options) => {
+      const [mine, theirs] = memoryPipe(
+        [options.localAddress ?? "127.0.0.1", 40000 + conns.length],
+        [
+          options.hostname,
+          options.port,
+        ],
+      );
+      peers.push(new ScriptedPeer(theirs));
+      const conn = new StallingConnection(mine);
+      conns.push(conn);
+      return Promise.resolve(conn);
+    },
+    listen: () => Promise.reject(new Error("Cannot listen: not in this test")),
+  };
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1" })],
+    transport,
+    clock: net.clock,
+    random: () => 0.5,
+  });
+  await a.start();
+  try {
+    await net.waitFor(() => peers.length === 1, "connection");
+    await handshake(net, peers[0]!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    // The peer stops reading and falls silent: our keepalives pile up unsent.
+    conns[0]!.stall = true;
+    await net.advance(10_000);
+    assert.notEqual(state(a), "Established");
+    assert.equal(conns[0]!.closeCalls, 1, "the dead connection is closed, not leaked");
+    assert.ok(peers[0]!.closed);
+  } finally {
+    const stopped = await Promise.race([a.stop().then(() => true), flush(20).then(() => false)]);
+    assert.ok(stopped, "stop() does not hang on writes that never drain");
+  }
+});
+
+test("BgpSpeaker.stop() closes a connection whose peer stopped reading instead of hanging", async () => {
+  const net = memoryNet();
+  const peers: ScriptedPeer[] = [];
+  const conns: StallingConnection[] = [];
+  const transport: Transport = {
+    connect: (options) => {
+      const [mine, theirs] = memoryPipe([options.localAddress ?? "127.0.0.1", 40100], [
+        options.hostname,
+        options.port,
+      ]);
+      peers.push(new ScriptedPeer(theirs));
+      const conn = new StallingConnection(mine);
+      conns.push(conn);
+      return Promise.resolve(conn);
+    },
+    listen: () => Promise.reject(new Error("Cannot listen: not in this test")),
+  };
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1" })],
+    transport,
+    clock: net.clock,
+    random: () => 0.5,
+  });
+  await a.start();
+  await net.waitFor(() => peers.length === 1, "connection");
+  await handshake(net, peers[0]!);
+  await net.waitFor(() => state(a) === "Established", "Established");
+  conns[0]!.stall = true;
+  a.setRoutes([route("192.0.2.1/32")]);
+  await flush();
+  const stopped = await Promise.race([a.stop().then(() => true), flush(20).then(() => false)]);
+  assert.ok(stopped, "stop() resolved");
+  assert.equal(conns[0]!.closeCalls, 1);
+  assert.equal(state(a), "Idle");
 });
