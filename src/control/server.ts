@@ -41,15 +41,37 @@ function sameToken(given: string, expected: string): boolean {
   return diff === 0;
 }
 
+/** The body, read no further than the limit (a chunked body has no content-length). */
+async function readBody(request: Request): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new ControlError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  return bytes;
+}
+
 async function readJson(request: Request): Promise<unknown> {
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) {
     throw new ControlError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
   }
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > MAX_BODY_BYTES) {
-    throw new ControlError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
-  }
+  const bytes = await readBody(request);
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") throw new ControlError(400, "Missing JSON request body");
   try {
@@ -76,7 +98,13 @@ const ROUTES: Route[] = [
       if (direction !== "sent" && direction !== "received") {
         throw new ControlError(400, `Invalid direction "${direction}": use sent or received`);
       }
-      return b.routes(decodeURIComponent(m[1]!), direction as RouteDirection);
+      let peer: string;
+      try {
+        peer = decodeURIComponent(m[1]!);
+      } catch {
+        throw new ControlError(400, `Invalid peer name "${m[1]}": bad percent-encoding`);
+      }
+      return b.routes(peer, direction as RouteDirection);
     },
   },
   { method: "GET", pattern: /^\/v1\/prefixes$/, run: (b) => b.prefixes() },

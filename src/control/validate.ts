@@ -33,6 +33,11 @@ function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]
 export function canonicalPrefix(text: unknown): string {
   if (typeof text !== "string" || text === "") throw bad(`Invalid prefix: expected a CIDR string`);
   const withLength = text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`;
+  // ipaddr.js also reads "010.0.0.1" (octal: 8.0.0.1), "10.1" and "0x0a.0.0.1":
+  // an operator's typo must not announce someone else's address.
+  if (!plainAddress(withLength.slice(0, withLength.indexOf("/")))) {
+    throw bad(`Invalid prefix "${text}"`);
+  }
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let length: number;
   try {
@@ -50,8 +55,14 @@ export function canonicalPrefix(text: unknown): string {
   return canonical;
 }
 
+/** Dotted-quad decimal IPv4, or IPv6 without a zone. */
+function plainAddress(text: string): boolean {
+  if (text.includes(":")) return !text.includes("%") && ipaddr.IPv6.isValid(text);
+  return ipaddr.IPv4.isValidFourPartDecimal(text);
+}
+
 function address(text: unknown, field: string): string {
-  if (typeof text !== "string" || !ipaddr.isValid(text)) {
+  if (typeof text !== "string" || !plainAddress(text)) {
     throw bad(`Invalid ${field}: expected an IP address`);
   }
   return ipaddr.parse(text).toString();

@@ -150,3 +150,51 @@ Deno.test("controlHandler() reports a backend failure as 500 and tells onError",
   assert.match(r.body.error, /speaker gone/);
   assert.equal(errors.length, 1);
 });
+
+Deno.test("controlHandler() rejects non-decimal IPv4 forms instead of announcing another prefix", async () => {
+  for (const prefix of ["010.0.0.1/32", "10.1/32", "0x0a.0.0.1", "167772161/32"]) {
+    const backend = new FakeBackend();
+    const h = controlHandler(backend);
+    const r = await call(h, "POST", "/v1/announce", JSON.stringify({ prefix }));
+    assert.equal(r.status, 400, `${prefix}: ${JSON.stringify(r.body)}`);
+    assert.deepEqual(backend.calls, []);
+  }
+  const backend = new FakeBackend();
+  const h = controlHandler(backend);
+  const r = await call(
+    h,
+    "POST",
+    "/v1/announce",
+    JSON.stringify({ prefix: "192.0.2.1/32", nextHop: "010.0.0.1" }),
+  );
+  assert.equal(r.status, 400);
+  assert.deepEqual(backend.calls, []);
+});
+
+Deno.test("controlHandler() answers 400, not 500, to a malformed peer name escape", async () => {
+  const errors: unknown[] = [];
+  const h = controlHandler(new FakeBackend(), { onError: (_r, e) => errors.push(e) });
+  const r = await call(h, "GET", "/v1/peers/%E0%A4%A/routes");
+  assert.equal(r.status, 400);
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("controlHandler() answers 413 to an oversized chunked body without a length", async () => {
+  const backend = new FakeBackend();
+  const h = controlHandler(backend);
+  let pulled = 0;
+  const chunk = new Uint8Array(16 * 1024).fill(0x20);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      // Bounded: a reader that stops at the limit pulls far fewer than this.
+      if (++pulled > 1000) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const response = await h(
+    new Request("http://anycast/v1/announce", { method: "POST", body }),
+  );
+  assert.equal(response.status, 413);
+  assert.ok(pulled < 100, `read ${pulled} chunks of a body over the limit`);
+  assert.deepEqual(backend.calls, []);
+});
