@@ -52,6 +52,8 @@ export class MaintenanceWatcher {
   #known = new Map<string, boolean>();
   #timer: TimerId | undefined;
   #running = false;
+  /** Bumped by stop(): checks started before it report nothing. */
+  #generation = 0;
 
   constructor(
     files: readonly WatchedFile[],
@@ -75,14 +77,17 @@ export class MaintenanceWatcher {
 
   /** One round of checks; reports the files whose state changed. */
   async poll(): Promise<void> {
+    const generation = this.#generation;
     await Promise.all(this.#files.map(async ({ prefix, path }) => {
       let exists: boolean;
       try {
         exists = await this.#fs.exists(path);
       } catch (e) {
-        this.#onError?.(path, e);
+        if (generation === this.#generation) this.#onError?.(path, e);
         return;
       }
+      // Stopped meanwhile (a reload): a late answer could undo the new watcher's report.
+      if (generation !== this.#generation) return;
       if (this.#known.get(prefix) === exists) return;
       this.#known.set(prefix, exists);
       this.#onChange(prefix, exists);
@@ -91,6 +96,7 @@ export class MaintenanceWatcher {
 
   stop(): void {
     this.#running = false;
+    this.#generation++;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }

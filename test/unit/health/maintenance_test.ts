@@ -59,3 +59,32 @@ Deno.test("denoFileProbe.exists() tells a present file from a missing one", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("MaintenanceWatcher reports nothing from a check still running when it was stopped (reload)", async () => {
+  const clock = new FakeClock();
+  let answer: ((exists: boolean) => void) | undefined;
+  let slow = false;
+  const seen: string[] = [];
+  const watcher = new MaintenanceWatcher(
+    [{ prefix: "192.0.2.1/32", path: "/m/a" }],
+    (prefix, exists) => void seen.push(`${prefix}=${exists}`),
+    {
+      clock,
+      fs: {
+        exists: () =>
+          slow ? new Promise<boolean>((resolve) => (answer = resolve)) : Promise.resolve(false),
+      },
+    },
+  );
+  await watcher.start();
+  slow = true;
+  clock.tick(1000);
+  await flush();
+  assert.ok(answer, "a check is in flight");
+  // A reload stops this watcher (and starts one for the new config) mid-check.
+  watcher.stop();
+  answer!(true);
+  await flush();
+  assert.deepEqual(seen, ["192.0.2.1/32=false"]);
+  assert.equal(clock.pending, 0);
+});
