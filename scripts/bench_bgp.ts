@@ -10,13 +10,25 @@
  *    route per UPDATE) holds M routes before our speaker starts; t0 = our
  *    session Established, t1 = M routes in our Adj-RIB-In. Routes/s, peak
  *    RSS of this process, and whether the session stayed up.
+ * 3. receive-raw: the sender is not the bottleneck. This process pre-encodes
+ *    M IPv4 /32s in 4096-byte UPDATEs (the codec's packer), and after a normal
+ *    OPEN/KEEPALIVE handshake writes them as fast as loopback TCP takes them
+ *    to our speaker in a separate process (`scripts/bench/bgp_receiver.ts`).
+ *    t0 = the first UPDATE byte is written, t1 = the receiver's Adj-RIB-In
+ *    holds M routes. Routes/s, the receiver's VmHWM, the KEEPALIVEs it sent
+ *    during and after the transfer (hold time 9 s: one every 3 s), and its
+ *    session state at the end.
  *
  * Usage: `deno task bench:bgp [--deliver 100000] [--receive 1000000]
- *   [--only ours,gobgp,exabgp,bird,receive-bird,receive-gobgp]`
+ *   [--only ours,gobgp,exabgp,bird,receive-bird,receive-gobgp,receive-raw]`
  *
  * @module
  */
 import { BgpSpeaker } from "../src/bgp/speaker.ts";
+import { encodeMessage } from "../src/bgp/message/codec.ts";
+import { messageLength } from "../src/bgp/message/header.ts";
+import { encodeUpdates } from "../src/bgp/message/pack.ts";
+import type { CodecContext } from "../src/bgp/message/types.ts";
 import type { RouteSpec } from "../src/bgp/route.ts";
 import { hostPrefixes } from "../src/lab/mod.ts";
 import {
@@ -37,7 +49,7 @@ function flag(name: string, fallback: string): string {
 const DELIVER = Number(flag("deliver", "100000"));
 const RECEIVE = Number(flag("receive", "1000000"));
 const ONLY = new Set(
-  flag("only", "ours,gobgp,exabgp,bird,receive-bird,receive-gobgp").split(","),
+  flag("only", "ours,gobgp,exabgp,bird,receive-bird,receive-gobgp,receive-raw").split(","),
 );
 const TIMEOUT_MS = 600_000;
 
@@ -162,6 +174,231 @@ async function receive(kind: "bird" | "gobgp", count: number): Promise<Record<st
   }
 }
 
+/** Raw sender of receive-raw, and the receiver process's source address. */
+const RAW_SENDER = "127.0.1.46";
+const RAW_SENDER_ASN = 65046;
+const RAW_RECEIVER = "127.0.1.47";
+const RAW_HOLD_TIME = 9;
+/** Write UPDATEs in chunks of about this size (many whole UPDATEs each). */
+const RAW_CHUNK_BYTES = 256 * 1024;
+const BGP_KEEPALIVE = 4;
+const BGP_OPEN = 1;
+const BGP_NOTIFICATION = 3;
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/** Whole UPDATEs concatenated into chunks of about RAW_CHUNK_BYTES. */
+function preEncode(count: number): { chunks: Uint8Array[]; updates: number; bytes: number } {
+  const ctx: CodecContext = {
+    fourOctetAs: true,
+    extendedMessage: false,
+    ibgp: false,
+    families: ["ipv4-unicast"],
+  };
+  const updates = encodeUpdates({
+    family: "ipv4-unicast",
+    prefixes: [...hostPrefixes(count, "10.0.0.0")],
+    attributes: { origin: "igp", asPath: [{ type: "sequence", asns: [RAW_SENDER_ASN] }] },
+    nextHop: NEXT_HOP,
+  }, ctx);
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (let i = 0; i < updates.length;) {
+    let size = 0;
+    let j = i;
+    while (j < updates.length && (size === 0 || size + updates[j]!.length <= RAW_CHUNK_BYTES)) {
+      size += updates[j]!.length;
+      j++;
+    }
+    const chunk = new Uint8Array(size);
+    let at = 0;
+    for (; i < j; i++) {
+      chunk.set(updates[i]!, at);
+      at += updates[i]!.length;
+    }
+    chunks.push(chunk);
+    bytes += size;
+  }
+  return { chunks, updates: updates.length, bytes };
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+/** Newline-separated JSON lines of a child's stdout, as an async queue. */
+function jsonLines(stream: ReadableStream<Uint8Array>): () => Promise<Record<string, unknown>> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  return async () => {
+    for (;;) {
+      const nl = pending.indexOf("\n");
+      if (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith("{")) return JSON.parse(line);
+        continue;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("receiver exited early");
+      pending += value;
+    }
+  };
+}
+
+/**
+ * receive-raw: a sender that is not the bottleneck, our speaker in its own
+ * process as the receiver. See the module comment (3).
+ */
+async function receiveRaw(count: number): Promise<Record<string, unknown>> {
+  const encodeStart = performance.now();
+  const { chunks, updates, bytes } = preEncode(count);
+  const encodeSeconds = (performance.now() - encodeStart) / 1000;
+  const listener = Deno.listen({ hostname: RAW_SENDER, port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      // e.g. BENCH_RECEIVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the receiver.
+      ...(Deno.env.get("BENCH_RECEIVER_FLAGS")?.split(" ").filter(Boolean) ?? []),
+      new URL("./bench/bgp_receiver.ts", import.meta.url).pathname,
+      "--peer",
+      RAW_SENDER,
+      "--port",
+      String(port),
+      "--local",
+      RAW_RECEIVER,
+      "--routes",
+      String(count),
+      "--hold",
+      String(RAW_HOLD_TIME),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const nextLine = jsonLines(child.stdout);
+  let conn: Deno.Conn | undefined;
+  let keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  try {
+    conn = await Promise.race([
+      listener.accept(),
+      sleep(30_000).then(() => {
+        throw new Error("the receiver did not connect within 30 s");
+      }),
+    ]);
+    listener.close();
+    const c = conn;
+    // Everything the receiver sends, timed: its KEEPALIVEs prove its timers ran while it decoded.
+    const received: { type: number; at: number }[] = [];
+    let readerError: unknown;
+    const reader = (async () => {
+      let buffer = new Uint8Array(0);
+      const chunk = new Uint8Array(65536);
+      try {
+        for (;;) {
+          const n = await c.read(chunk);
+          if (n === null) return;
+          const merged = new Uint8Array(buffer.length + n);
+          merged.set(buffer);
+          merged.set(chunk.subarray(0, n), buffer.length);
+          buffer = merged;
+          for (;;) {
+            const length = messageLength(buffer, 4096);
+            if (length === undefined || buffer.length < length) break;
+            received.push({ type: buffer[18]!, at: epochMs() });
+            buffer = buffer.slice(length);
+          }
+        }
+      } catch (e) {
+        readerError = e;
+      }
+    })();
+    await until("the receiver's OPEN", () => received.some((m) => m.type === BGP_OPEN), 5);
+    const ctx: CodecContext = {
+      fourOctetAs: false,
+      extendedMessage: false,
+      ibgp: false,
+      families: ["ipv4-unicast"],
+    };
+    await writeAll(
+      c,
+      encodeMessage({
+        type: "open",
+        version: 4,
+        asn: RAW_SENDER_ASN,
+        holdTime: RAW_HOLD_TIME,
+        bgpId: "10.255.1.46",
+        capabilities: [
+          { kind: "multiprotocol", afi: 1, safi: 1 },
+          { kind: "four-octet-as", asn: RAW_SENDER_ASN },
+        ],
+      }, ctx),
+    );
+    const keepalive = encodeMessage({ type: "keepalive" }, ctx);
+    await writeAll(c, keepalive);
+    const established = await nextLine();
+    if (established.event !== "established") throw new Error(`unexpected ${established.event}`);
+    // Our KEEPALIVEs only after the transfer: until then the UPDATEs keep its hold timer fed.
+    let transferring = true;
+    keepaliveTimer = setInterval(() => {
+      if (!transferring) void writeAll(c, keepalive).catch(() => {});
+    }, (RAW_HOLD_TIME / 3) * 1000);
+
+    const t0 = epochMs();
+    for (const chunk of chunks) await writeAll(c, chunk);
+    const written = epochMs();
+    transferring = false;
+    const counted = await nextLine();
+    if (counted.event !== "count") throw new Error(`unexpected ${counted.event}`);
+    const t1 = counted.at as number;
+    // Stay a hold time longer: the session must still be up, keepalives on schedule.
+    await sleep(RAW_HOLD_TIME * 1000);
+    const notifications = received.filter((m) => m.type === BGP_NOTIFICATION).length;
+    await child.stdin.close();
+    const final = await nextLine();
+    if (readerError) throw readerError;
+    const keepalives = received.filter((m) => m.type === BGP_KEEPALIVE).map((m) => m.at);
+    const during = keepalives.filter((at) => at >= t0 && at <= t1);
+    const gaps = keepalives.slice(1).map((at, i) => at - keepalives[i]!);
+    c.close();
+    conn = undefined;
+    await reader;
+    const seconds = (t1 - t0) / 1000;
+    return {
+      routes: final.routes,
+      updates,
+      megabytes: +(bytes / 1e6).toFixed(1),
+      preEncodeSeconds: +encodeSeconds.toFixed(2),
+      writeSeconds: +((written - t0) / 1000).toFixed(2),
+      seconds: +seconds.toFixed(2),
+      routesPerSecond: Math.round(count / seconds),
+      receiverPeakRssMiB: Math.round((final.vmHwmKiB as number) / 1024),
+      receiverKeepalivesSecondsFromT0: keepalives.map((at) => +((at - t0) / 1000).toFixed(2)),
+      receiverMaxTimerLagMsDuringTransfer: final.maxTimerLagMs,
+      keepalivesDuringTransfer: during.length,
+      maxKeepaliveGapSeconds: +(Math.max(0, ...gaps) / 1000).toFixed(2),
+      notificationsFromReceiver: notifications,
+      sessionAtEnd: final.state,
+      flaps: final.flaps,
+      sessionStayedUp: final.state === "Established" && final.flaps === 0,
+    };
+  } finally {
+    if (keepaliveTimer !== undefined) clearInterval(keepaliveTimer);
+    conn?.close();
+    try {
+      listener.close();
+    } catch { /* already closed */ }
+    await child.stdin.close().catch(() => {/* already closed */});
+    const exited = await Promise.race([child.status, sleep(5000).then(() => undefined)]);
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  }
+}
+
 const results: Record<string, unknown> = { deliverRoutes: DELIVER, receiveRoutes: RECEIVE };
 const deliver: Record<string, number> = {};
 if (ONLY.has("ours")) {
@@ -192,6 +429,13 @@ for (const kind of ["bird", "gobgp"] as const) {
     results[`receive-${kind}`] = await receive(kind, RECEIVE);
   } catch (e) {
     results[`receive-${kind}`] = { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+if (ONLY.has("receive-raw")) {
+  try {
+    results["receive-raw"] = await receiveRaw(RECEIVE);
+  } catch (e) {
+    results["receive-raw"] = { error: e instanceof Error ? e.message : String(e) };
   }
 }
 console.log(JSON.stringify(results, null, 2));

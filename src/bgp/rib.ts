@@ -198,18 +198,30 @@ export class AdjRibIn {
     return this.#routes.size;
   }
 
+  /**
+   * Stores `route`. Its attributes are treated as immutable from here on: all
+   * prefixes of one UPDATE arrive with one attributes object, so its key is
+   * computed once per object, not once per prefix.
+   */
   set(route: InRoute): void {
-    const key = JSON.stringify(route.attributes);
+    let key = this.#keys.get(route.attributes);
+    if (key === undefined) {
+      key = JSON.stringify(route.attributes);
+      this.#keys.set(route.attributes, key);
+    }
     let shared = this.#shared.get(key);
     if (!shared) {
       shared = { attributes: route.attributes, refs: 0 };
       this.#shared.set(key, shared);
-      this.#keys.set(route.attributes, key);
     }
     shared.refs++;
     const old = this.#routes.get(route.prefix);
     if (old) this.#release(old);
-    this.#routes.set(route.prefix, { ...route, attributes: shared.attributes });
+    this.#routes.set(route.prefix, {
+      prefix: route.prefix,
+      family: route.family,
+      attributes: shared.attributes,
+    });
   }
 
   delete(prefix: string): boolean {
