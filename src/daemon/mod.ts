@@ -300,7 +300,17 @@ export class Daemon {
       }
       // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/bfd/daemon.ts).
       if (BfdService.wanted(config)) {
-        this.#bfd = await BfdService.start(config, this.speaker.sessions, {
+        // BFD steers whichever session the speaker has for the address now: a reload
+        // replaces (changed neighbor) or drops (removed neighbor) the session objects.
+        const current = (address: string) =>
+          this.speaker.sessions.find((s) => s.neighbor.address === address);
+        const controls = this.speaker.sessions.map(({ neighbor }) => ({
+          neighbor,
+          start: () => current(neighbor.address)?.start(),
+          stop: (o?: { ceaseSubcode?: number; communication?: string }) =>
+            current(neighbor.address)?.stop(o),
+        }));
+        this.#bfd = await BfdService.start(config, controls, {
           clock: this.#clock,
           log: this.#log,
           metrics: bfdMetrics(this.metrics),
