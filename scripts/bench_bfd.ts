@@ -15,14 +15,14 @@
  */
 import { parseArgs } from "node:util";
 import {
-  Agent,
-  type AgentSessionConfig,
-  type AgentStateEvent,
+  BfdAgent as Agent,
+  type BfdAgentSessionConfig as AgentSessionConfig,
+  type BfdAgentStateEvent as AgentStateEvent,
+  BfdNetnsPair as NetnsPair,
   FrrBfd,
-  NetnsPair,
   sleep,
   waitUntil,
-} from "../test/interop/bfd/lab.ts";
+} from "../src/lab/mod.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,

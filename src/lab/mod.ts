@@ -32,3 +32,13 @@ export {
 } from "./netns.ts";
 export { encodeTableDumpV2, hostPrefixes, type MrtRoute } from "./mrt.ts";
 export { reapOrphanedDaemons } from "./_reaper.ts";
+// The BFD lab's own namespace pair (fixed per-test tag, explicit addresses) and launchers.
+export {
+  Agent as BfdAgent,
+  type AgentSessionConfig as BfdAgentSessionConfig,
+  type AgentStateEvent as BfdAgentStateEvent,
+  BirdBfd,
+  FrrBfd,
+  NetnsPair as BfdNetnsPair,
+  waitUntil,
+} from "./bfd_netns.ts";

@@ -1,16 +1,16 @@
 /**
- * A small BFD daemon for interop tests and the benchmark: runs our
+ * A small BFD daemon for the BFD lab (interop tests, scripts/bench_bfd.ts): runs our
  * BfdManager (real UDP) with the sessions given as JSON and prints one JSON
  * line per event on stdout. Run it inside a network namespace:
  *
- *   ip netns exec NS deno run -A test/interop/bfd/agent.ts '{"listen":"10.255.0.1",
+ *   ip netns exec NS deno run -A src/lab/bfd_agent.ts '{"listen":"10.255.0.1",
  *     "sessions":[{"peer":"10.255.0.2","local":"10.255.0.1","txMs":50,"rxMs":50,"multiplier":3}]}'
  *
  * Output lines: {"event":"ready"}, {"event":"state","peer",...,"wall":epochMs,
  * "sinceLastRxMs"}, {"event":"stats",...} (on "stats" read from stdin).
  * Stdin commands: "stats", "adminDown PEER", "adminUp PEER", "quit".
  */
-import { type BfdAuthConfig, BfdManager, UdpTransport } from "../../../src/bfd/mod.ts";
+import { type BfdAuthConfig, BfdManager, UdpTransport } from "../bfd/mod.ts";
 
 interface AgentSession {
   peer: string;
