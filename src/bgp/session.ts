@@ -20,6 +20,7 @@ import {
   type FsmState,
   type FsmStateName,
   initialFsmState,
+  LARGE_HOLD_TIME,
   type NotificationSpec,
   type TimerName,
 } from "./fsm.ts";
@@ -626,6 +627,7 @@ export class BgpSession {
       return;
     }
     if (wire !== this.#wire) return;
+    if (this.#promotePending(wire)) return;
     this.#lastError ??= "connection closed by peer";
     if (this.#fsm.name === "Established") this.#lastError = "connection closed by peer";
     this.#dispatch({ type: "TcpConnectionFails" });
@@ -681,6 +683,7 @@ export class BgpSession {
           (msg.communication ? ` "${msg.communication}"` : "");
         this.#lastError = `received NOTIFICATION ${text}`;
         this.#log("warning", this.#lastError);
+        if (this.#promotePending(wire)) return;
         // RFC 4271 §8.1.5 Event 24: a version error is not counted.
         const versionError = msg.code === ErrorCode.OpenMessage && msg.subcode === 1;
         this.#dispatch({ type: versionError ? "NotifMsgVerErr" : "NotifMsg" });
@@ -821,6 +824,39 @@ export class BgpSession {
     this.#ctx = negotiateContext(pending.localOpen ?? this.#localOpen(), open, this.ibgp);
     this.#maxLength = this.#ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
     this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
+    return true;
+  }
+
+  /**
+   * The current connection died (closed, or a NOTIFICATION such as the peer's
+   * own Cease/Connection Collision Resolution) while a colliding one is open:
+   * the collision is resolved, continue on the other (RFC 4271 §6.8) instead
+   * of dropping both and starting over.
+   */
+  #promotePending(dead: Wire): boolean {
+    const pending = this.#pending;
+    if (!pending || (this.#fsm.name !== "OpenSent" && this.#fsm.name !== "OpenConfirm")) {
+      return false;
+    }
+    this.#log("info", "connection collision: the peer closed one connection, using the other");
+    dead.stopped = true;
+    dead.conn.close();
+    this.#pending = undefined;
+    this.#wire = pending;
+    this.#clearTimer("keepalive");
+    this.#fsm = { ...this.#fsm, name: "OpenSent" };
+    this.#ctx = DEFAULT_OPEN_CONTEXT;
+    this.#maxLength = MAX_MESSAGE_LENGTH;
+    // RFC 4271 §8.2.2: OpenSent waits for the OPEN with the large hold time.
+    this.#startTimer("hold", LARGE_HOLD_TIME);
+    const open = pending.remoteOpen;
+    if (open) {
+      this.#ctx = negotiateContext(pending.localOpen ?? this.#localOpen(), open, this.ibgp);
+      this.#maxLength = this.#ctx.extendedMessage
+        ? MAX_EXTENDED_MESSAGE_LENGTH
+        : MAX_MESSAGE_LENGTH;
+      this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
+    }
     return true;
   }
 

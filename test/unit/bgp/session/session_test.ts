@@ -586,3 +586,36 @@ test("BgpSpeaker.stop() closes a connection whose peer stopped reading instead o
   assert.equal(conns[0]!.closeCalls, 1);
   assert.equal(state(a), "Idle");
 });
+
+for (const how of ["closes", "sends Cease 6/7 on"] as const) {
+  test(`BgpSession continues on the colliding connection when the peer ${how} the first one (RFC 4271 §6.8)`, async () => {
+    const net = memoryNet();
+    const { a, peer, peers } = await againstScripted(net);
+    try {
+      await net.waitFor(() => peer()?.ofType("open").length === 1, "OPEN on our connection");
+      const ours = peer()!;
+      const [mine, theirs] = memoryPipe(["127.0.0.1", 179], ["127.0.0.2", 50003]);
+      const incoming = new ScriptedPeer(theirs);
+      a.sessions[0]!.acceptIncoming(mine);
+      await net.waitFor(() => incoming.ofType("open").length === 1, "OPEN on the incoming one");
+      // The peer (higher identifier) resolved the collision first: it dumps our connection...
+      if (how === "sends Cease 6/7 on") {
+        ours.send({ type: "notification", code: 6, subcode: 7, data: new Uint8Array(0) });
+      }
+      ours.conn.close();
+      await flush();
+      // ...and carries on with its own.
+      const open = peerOpen({ bgpId: "10.0.0.2" });
+      incoming.ctx = negotiateContext(open, incoming.ofType("open")[0]!, false);
+      incoming.send(open);
+      await net.waitFor(() => incoming.ofType("keepalive").length >= 1, "KEEPALIVE on it");
+      incoming.send({ type: "keepalive" });
+      await net.waitFor(() => state(a) === "Established", "Established");
+      assert.equal(incoming.closed, false);
+      assert.equal(incoming.ofType("notification").length, 0);
+      assert.equal(peers.length, 1, "no new outgoing connection was needed");
+    } finally {
+      await a.stop();
+    }
+  });
+}
