@@ -67,6 +67,11 @@ export interface SessionOptions {
   gracefulRestart?: GracefulRestartOptions;
   /** Random source for the connect-retry jitter; default Math.random. */
   random?: () => number;
+  /**
+   * Reset the session when more than this many written bytes wait for the
+   * peer to read them (default 64 MiB).
+   */
+  maxUnsentBytes?: number;
   /** Log sink; default silent. */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
 }
@@ -117,6 +122,8 @@ export interface SessionEvents {
 const MAX_RETRY_SECONDS = 60;
 /** NOTIFICATION data that fits a 4096-octet message: header 19 + code + subcode. */
 const MAX_NOTIFICATION_DATA = MAX_MESSAGE_LENGTH - 21;
+/** Default SessionOptions.maxUnsentBytes. */
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 /** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
 const YIELD_EVERY_MESSAGES = 256;
 /**
@@ -190,12 +197,14 @@ export class BgpSession {
   #releaseKeepsRoutes = false;
   #restarting: boolean;
   #endOfRib = new Set<Family>();
+  #maxUnsentBytes: number;
 
   constructor(options: SessionOptions, events: SessionEvents = {}) {
     this.#options = options;
     this.#events = events;
     this.neighbor = options.neighbor;
     this.#restarting = options.gracefulRestart?.restarting ?? false;
+    this.#maxUnsentBytes = options.maxUnsentBytes ?? MAX_UNSENT_BYTES;
     this.#fsmConfig = {
       holdTime: options.neighbor.holdTime,
       keepalive: options.neighbor.keepalive,
@@ -1010,6 +1019,9 @@ export class BgpSession {
   // ------------------------------------------------------------ writing
 
   #writeChain: Promise<void> = Promise.resolve();
+  /** Bytes handed to connections whose writes have not completed (the peer's backlog). */
+  #unsentBytes = 0;
+  #unsentCheckScheduled = false;
 
   #send(msg: BgpMessage): void {
     if (!this.#wire) return;
@@ -1043,7 +1055,36 @@ export class BgpSession {
 
   #chain(conn: BgpConnection, bytes: Uint8Array): void {
     const write = conn.write(bytes);
+    this.#unsentBytes += bytes.length;
+    const done = () => {
+      this.#unsentBytes -= bytes.length;
+    };
+    write.then(done, done);
     this.#writeChain = this.#writeChain.then(() => write).catch(() => {});
+    if (this.#unsentBytes > this.#maxUnsentBytes && !this.#unsentCheckScheduled) {
+      // Not from inside #sync (it commits the Adj-RIB-Out after its writes): next microtask.
+      this.#unsentCheckScheduled = true;
+      queueMicrotask(() => {
+        this.#unsentCheckScheduled = false;
+        this.#onPeerNotReading(conn);
+      });
+    }
+  }
+
+  /**
+   * A peer that keeps sending KEEPALIVEs but stops reading satisfies the hold
+   * timer forever while our queued writes grow with every route change (and
+   * every ROUTE-REFRESH it sends): reset the session (Cease/Out of Resources, RFC 4486).
+   */
+  #onPeerNotReading(conn: BgpConnection): void {
+    if (this.#unsentBytes <= this.#maxUnsentBytes || this.#wire?.conn !== conn) return;
+    this.#lastError = `peer is not reading: ${this.#unsentBytes} bytes unsent`;
+    this.#log("warning", this.#lastError);
+    this.#dispatch({
+      type: "AutomaticStop",
+      notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.OutOfResources },
+    });
+    this.#lastError = `peer is not reading: more than ${this.#maxUnsentBytes} bytes unsent`;
   }
 
   #log(level: "debug" | "info" | "warning" | "error", message: string): void {

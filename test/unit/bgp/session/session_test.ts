@@ -4,7 +4,7 @@ import { BgpSpeaker } from "../../../../src/bgp/speaker.ts";
 import { DEFAULT_OPEN_CONTEXT, type OpenMessage } from "../../../../src/bgp/message/types.ts";
 import { encodeMessage } from "../../../../src/bgp/message/codec.ts";
 import { negotiateContext } from "../../../../src/bgp/message/negotiate.ts";
-import { maxPrefixesData, shutdownCommunication } from "../../../../src/bgp/session.ts";
+import { BgpSession, maxPrefixesData, shutdownCommunication } from "../../../../src/bgp/session.ts";
 import { type BgpConnection, memoryPipe, type Transport } from "../../../../src/bgp/transport.ts";
 import {
   flush,
@@ -619,3 +619,52 @@ for (const how of ["closes", "sends Cease 6/7 on"] as const) {
     }
   });
 }
+
+test("BgpSession resets a peer that keeps the session alive but stops reading (Cease 6/8)", async () => {
+  const net = memoryNet();
+  const peers: ScriptedPeer[] = [];
+  const conns: StallingConnection[] = [];
+  const transport: Transport = {
+    connect: (options) => {
+      const [mine, theirs] = memoryPipe(["127.0.0.1", 40200 + conns.length], [
+        options.hostname,
+        options.port,
+      ]);
+      peers.push(new ScriptedPeer(theirs));
+      const conn = new StallingConnection(mine);
+      conns.push(conn);
+      return Promise.resolve(conn);
+    },
+    listen: () => Promise.reject(new Error("Cannot listen: not in this test")),
+  };
+  const session = new BgpSession({
+    localAsn: 64600,
+    routerId: "10.0.0.1",
+    neighbor: neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1" }),
+    transport,
+    clock: net.clock,
+    random: () => 0.5,
+    maxUnsentBytes: 4096,
+  });
+  session.start();
+  try {
+    await net.waitFor(() => peers.length === 1, "connection");
+    await handshake(net, peers[0]!);
+    await net.waitFor(() => session.state === "Established", "Established");
+    conns[0]!.stall = true;
+    // The peer still sends KEEPALIVEs (the hold timer is happy) while routes change.
+    for (let med = 0; med < 200 && session.state === "Established"; med++) {
+      peers[0]!.send({ type: "keepalive" });
+      const r = route("192.0.2.1/32");
+      session.setRoutes([{ ...r, attributes: { ...r.attributes, med } }]);
+      session.syncNow();
+      await flush(1);
+    }
+    assert.equal(session.state, "Idle");
+    assert.match(session.status().lastError ?? "", /not reading/);
+    assert.equal(conns[0]!.closeCalls, 1);
+  } finally {
+    session.stop();
+    await session.flushed();
+  }
+});
