@@ -36,12 +36,27 @@ export interface HandlerDeps {
 /** Signature of `runHandler`, so schedulers can take a fake one in tests. */
 export type HandlerRunner = (handler: HandlerConfig, signal: AbortSignal) => Promise<ProbeResult>;
 
+/**
+ * Targets by handler object: a probe runs the same (never mutated) handler
+ * config every period, so its target text is built once, not once per run.
+ */
+const targets = new WeakMap<HandlerConfig, string>();
+
+function targetOf(handler: HandlerConfig): string {
+  let target = targets.get(handler);
+  if (target === undefined) {
+    target = handlerTarget(handler);
+    targets.set(handler, target);
+  }
+  return target;
+}
+
 export async function runHandler(
   handler: HandlerConfig,
   signal: AbortSignal,
   deps: HandlerDeps = {},
 ): Promise<ProbeResult> {
-  const target = handlerTarget(handler);
+  const target = targetOf(handler);
   const started = performance.now();
   if (signal.aborted) return abortedResult(target, started, signal);
   let onAbort: (() => void) | undefined;
@@ -49,7 +64,7 @@ export async function runHandler(
     onAbort = () => resolve(abortedResult(target, started, signal));
     signal.addEventListener("abort", onAbort, { once: true });
   });
-  const running = dispatch(handler, signal, deps).catch((e): ProbeResult => ({
+  const running = dispatch(handler, target, signal, deps).catch((e): ProbeResult => ({
     ok: false,
     durationMs: performance.now() - started,
     reason: `${target}: ${errorText(e)}`,
@@ -66,8 +81,12 @@ export async function runHandler(
   }
 }
 
-function dispatch(h: HandlerConfig, signal: AbortSignal, deps: HandlerDeps): Promise<ProbeResult> {
-  const target = handlerTarget(h);
+function dispatch(
+  h: HandlerConfig,
+  target: string,
+  signal: AbortSignal,
+  deps: HandlerDeps,
+): Promise<ProbeResult> {
   switch (h.kind) {
     case "http":
       return runHttp(h, signal);

@@ -11,7 +11,12 @@ import { isIP } from "node:net";
 import type { HttpHandler } from "../../config/model.ts";
 import { formatMs, type ProbeResult } from "../result.ts";
 import { describeSocketError, joinHostPort } from "./_net.ts";
-import { rawHttpRequest } from "./http_raw.ts";
+import {
+  type PreparedHttpRequest,
+  prepareRawHttpRequest,
+  rawHttpRequest,
+  sendRawHttpRequest,
+} from "./http_raw.ts";
 
 /** Bytes of the body kept for `bodyMatch` and messages. */
 const BODY_LIMIT = 64 * 1024;
@@ -112,8 +117,43 @@ export function formatRanges(ranges: [number, number][]): string {
   return ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(",");
 }
 
+/** What every run of one handler shares: its URL, and for plain HTTP the request bytes. */
+interface PreparedHandler {
+  target: string;
+  spec: HttpRequestSpec;
+  raw?: PreparedHttpRequest;
+}
+
+/**
+ * Prepared requests by handler object: a probe runs the same (never mutated)
+ * handler config every period, so the URL is parsed and the request built once.
+ */
+const prepared = new WeakMap<HttpHandler, PreparedHandler>();
+
+/** Throws like the request would (bad URL, a header with a line break); then nothing is kept. */
+function prepare(h: HttpHandler, target: string): PreparedHandler {
+  let p = prepared.get(h);
+  if (p === undefined) {
+    const spec: HttpRequestSpec = {
+      url: new URL(target),
+      method: h.method,
+      headers: h.headers.map((x) => [x.name, x.value]),
+      ...(h.body !== undefined ? { body: h.body } : {}),
+      insecureSkipVerify: h.insecureSkipVerify,
+      keepBody: h.bodyMatch !== undefined,
+    };
+    p = {
+      target,
+      spec,
+      ...(spec.url.protocol === "http:" ? { raw: prepareRawHttpRequest(spec) } : {}),
+    };
+    prepared.set(h, p);
+  }
+  return p;
+}
+
 export async function runHttp(h: HttpHandler, signal: AbortSignal): Promise<ProbeResult> {
-  const target = httpHandlerUrl(h);
+  const target = prepared.get(h)?.target ?? httpHandlerUrl(h);
   const started = performance.now();
   const figures: Record<string, number> = {};
   const done = (ok: boolean, reason: string): ProbeResult => {
@@ -128,14 +168,10 @@ export async function runHttp(h: HttpHandler, signal: AbortSignal): Promise<Prob
   };
   let res: HttpResponseSummary;
   try {
-    res = await httpRequest({
-      url: new URL(target),
-      method: h.method,
-      headers: h.headers.map((x) => [x.name, x.value]),
-      ...(h.body !== undefined ? { body: h.body } : {}),
-      insecureSkipVerify: h.insecureSkipVerify,
-      keepBody: h.bodyMatch !== undefined,
-    }, signal);
+    const p = prepare(h, target);
+    res = p.raw !== undefined
+      ? await sendRawHttpRequest(p.raw, p.spec.keepBody, signal)
+      : await httpRequest(p.spec, signal);
   } catch (e) {
     return done(false, `${describeHttpError(e, target)} after {ms}`);
   }

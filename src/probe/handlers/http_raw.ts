@@ -21,10 +21,25 @@ class HttpClientError extends Error {
   }
 }
 
-export async function rawHttpRequest(
-  spec: HttpRequestSpec,
-  signal: AbortSignal,
-): Promise<HttpResponseSummary> {
+/** Stateless decode/encode only (no `stream`), so one of each serves every request. */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A request ready to send: where to, and its bytes (head and body). */
+export interface PreparedHttpRequest {
+  hostname: string;
+  port: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * The bytes of `spec`'s request. A probe sends the same request every period,
+ * so callers may prepare once and send many times. Throws TypeError when a
+ * header contains a line break.
+ */
+export function prepareRawHttpRequest(
+  spec: Pick<HttpRequestSpec, "url" | "method" | "headers" | "body">,
+): PreparedHttpRequest {
   const { url } = spec;
   const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = url.port === "" ? 80 : Number(url.port);
@@ -37,7 +52,7 @@ export async function rawHttpRequest(
   if (!has("user-agent")) headers.push(["User-Agent", "anycast-probe/1"]);
   headers.push(...spec.headers.filter(([k]) => k.toLowerCase() !== "connection"));
   headers.push(["Connection", "close"]);
-  const body = spec.body !== undefined ? new TextEncoder().encode(spec.body) : undefined;
+  const body = spec.body !== undefined ? encoder.encode(spec.body) : undefined;
   if (body !== undefined && !has("content-length")) {
     headers.push(["Content-Length", String(body.length)]);
   }
@@ -46,31 +61,63 @@ export async function rawHttpRequest(
       throw new TypeError(`Header ${JSON.stringify(k)} contains a line break`);
     }
   }
-  const head = `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\n` +
-    headers.map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
+  const head = encoder.encode(
+    `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\n` +
+      headers.map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n",
+  );
+  return { hostname, port, bytes: body === undefined ? head : append(head, body) };
+}
 
-  const connecting = Deno.connect({ hostname, port, transport: "tcp" }).catch((e) => {
-    if (e instanceof Deno.errors.ConnectionRefused) {
-      throw new HttpClientError(e.message, "ECONNREFUSED");
-    }
-    throw e;
-  });
-  const aborted = whenAborted(signal).then(() => undefined);
-  const conn = await Promise.race([connecting, aborted]);
-  if (!conn) {
-    connecting.then((c) => c.close(), () => {});
-    throw new DOMException("aborted while connecting", "AbortError");
-  }
+export async function rawHttpRequest(
+  spec: HttpRequestSpec,
+  signal: AbortSignal,
+): Promise<HttpResponseSummary> {
+  return await sendRawHttpRequest(prepareRawHttpRequest(spec), spec.keepBody, signal);
+}
+
+/** One request on a fresh connection; rejects on socket errors and on abort. */
+export async function sendRawHttpRequest(
+  request: PreparedHttpRequest,
+  keepBody: boolean,
+  signal: AbortSignal,
+): Promise<HttpResponseSummary> {
+  if (signal.aborted) throw new DOMException("aborted while connecting", "AbortError");
+  // One abort listener for the whole request: while connecting it ends the
+  // wait, once connected it closes the connection.
+  let conn: Deno.TcpConn | undefined;
+  let stopWaiting: (() => void) | undefined;
   const close = () => {
+    if (conn === undefined) {
+      stopWaiting?.();
+      return;
+    }
     try {
       conn.close();
     } catch { /* already closed */ }
   };
   signal.addEventListener("abort", close, { once: true });
   try {
-    await writeAll(conn, new TextEncoder().encode(head));
-    if (body !== undefined) await writeAll(conn, body);
-    return await readResponse(conn, spec.keepBody);
+    const connecting = Deno.connect({
+      hostname: request.hostname,
+      port: request.port,
+      transport: "tcp",
+    }).catch((e) => {
+      if (e instanceof Deno.errors.ConnectionRefused) {
+        throw new HttpClientError(e.message, "ECONNREFUSED");
+      }
+      throw e;
+    });
+    const aborted = new Promise<undefined>((resolve) => stopWaiting = () => resolve(undefined));
+    const winner = await Promise.race([connecting, aborted]);
+    if (!winner) {
+      connecting.then((c) => c.close(), () => {});
+      throw new DOMException("aborted while connecting", "AbortError");
+    }
+    conn = winner;
+    // Aborted in the same turn the connection arrived: close it as the listener would have.
+    if (signal.aborted) close();
+    await writeAll(conn, request.bytes);
+    return await readResponse(conn, keepBody);
   } finally {
     signal.removeEventListener("abort", close);
     close();
@@ -93,7 +140,7 @@ async function readResponse(conn: Deno.Conn, keepBody: boolean): Promise<HttpRes
     headEnd = indexOfCrlfCrlf(buf);
     if (headEnd < 0 && buf.length > HEAD_LIMIT) throw new Error("response head larger than 64 KiB");
   }
-  const headText = new TextDecoder().decode(buf.subarray(0, headEnd));
+  const headText = decoder.decode(buf.subarray(0, headEnd));
   const [statusLine, ...headerLines] = headText.split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? "");
   if (!m) {
@@ -116,7 +163,7 @@ async function readResponse(conn: Deno.Conn, keepBody: boolean): Promise<HttpRes
     bodyBytes = append(bodyBytes, chunk.subarray(0, n));
   }
   const decoded = chunked ? dechunk(bodyBytes) : bodyBytes.subarray(0, want);
-  return { status, body: new TextDecoder().decode(decoded.subarray(0, BODY_LIMIT)) };
+  return { status, body: decoder.decode(decoded.subarray(0, BODY_LIMIT)) };
 }
 
 function append(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -142,7 +189,7 @@ export function dechunk(bytes: Uint8Array): Uint8Array {
     while (lineEnd + 1 < bytes.length && !(bytes[lineEnd] === 13 && bytes[lineEnd + 1] === 10)) {
       lineEnd++;
     }
-    const size = parseInt(new TextDecoder().decode(bytes.subarray(at, lineEnd)).split(";")[0]!, 16);
+    const size = parseInt(decoder.decode(bytes.subarray(at, lineEnd)).split(";")[0]!, 16);
     if (!Number.isFinite(size) || size === 0) break;
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
@@ -151,6 +198,6 @@ export function dechunk(bytes: Uint8Array): Uint8Array {
 }
 
 function isChunkedComplete(bytes: Uint8Array): boolean {
-  const tail = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.length - 7)));
+  const tail = decoder.decode(bytes.subarray(Math.max(0, bytes.length - 7)));
   return /(^|\r\n)0\r\n\r\n$/.test(tail);
 }

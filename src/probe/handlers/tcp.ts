@@ -25,26 +25,38 @@ export async function runTcp(h: TcpHandler, signal: AbortSignal): Promise<ProbeR
     };
   };
   let connectMs = 0;
-  let conn: Deno.TcpConn;
-  try {
-    const connecting = Deno.connect({ hostname: h.host, port: h.port, transport: "tcp" });
-    const aborted = whenAborted(signal).then(() => undefined);
-    const winner = await Promise.race([connecting, aborted]);
-    if (!winner) {
-      connecting.then((c) => c.close(), () => {});
-      return done(false, `${target}: no connection after {ms}`);
-    }
-    conn = winner;
-    connectMs = performance.now() - started;
-  } catch (e) {
-    return done(false, `${describeSocketError(e, target)} after {ms}`);
-  }
+  if (signal.aborted) return done(false, `${target}: no connection after {ms}`);
+  // One abort listener for the whole run: while connecting it ends the wait,
+  // once connected it closes the connection.
+  let conn: Deno.TcpConn | undefined;
+  let stopWaiting: (() => void) | undefined;
   const onAbort = () => {
+    if (conn === undefined) {
+      stopWaiting?.();
+      return;
+    }
     try {
       conn.close();
     } catch { /* already closed */ }
   };
   signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const connecting = Deno.connect({ hostname: h.host, port: h.port, transport: "tcp" });
+    const aborted = new Promise<undefined>((resolve) => stopWaiting = () => resolve(undefined));
+    const winner = await Promise.race([connecting, aborted]);
+    if (!winner) {
+      connecting.then((c) => c.close(), () => {});
+      signal.removeEventListener("abort", onAbort);
+      return done(false, `${target}: no connection after {ms}`);
+    }
+    conn = winner;
+    connectMs = performance.now() - started;
+  } catch (e) {
+    signal.removeEventListener("abort", onAbort);
+    return done(false, `${describeSocketError(e, target)} after {ms}`);
+  }
+  // Aborted in the same turn the connection arrived: close it as the listener would have.
+  if (signal.aborted) onAbort();
   try {
     if (h.send === undefined && h.expect === undefined) {
       return done(true, `connected to ${target} in {ms}`);
