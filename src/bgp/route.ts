@@ -37,15 +37,15 @@ export function familyOfPrefix(prefix: string): Family {
 }
 
 /**
- * The next hop when none is configured: the session's local address, mapped
- * into IPv6 (RFC 4291 §2.5.5.2) for IPv6 routes over an IPv4 session.
- * Undefined for an IPv4 route over an IPv6 session: no IPv4 address is known,
- * and 0.0.0.0 is not a valid NEXT_HOP (RFC 4271 §5.1.3, RFC 7606 §7.3).
+ * The next hop when none is configured: the session's local address when it
+ * is of the route's family; undefined otherwise. 0.0.0.0 is not a valid
+ * NEXT_HOP (RFC 4271 §5.1.3, RFC 7606 §7.3), and an IPv4-mapped address is
+ * not the global IPv6 address RFC 2545 §3 asks for (BIRD drops such a route:
+ * "Missing next hop address").
  */
 export function defaultNextHop(family: Family, localAddress: string): string | undefined {
   const v6 = localAddress.includes(":");
-  if (family === "ipv6-unicast") return v6 ? localAddress : `::ffff:${localAddress}`;
-  return v6 ? undefined : localAddress;
+  return v6 === (family === "ipv6-unicast") ? localAddress : undefined;
 }
 
 /**

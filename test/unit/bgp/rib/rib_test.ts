@@ -126,12 +126,21 @@ Deno.test("outRouteFor() sends LOCAL_PREF 100 and no own AS towards iBGP", () =>
   assert.equal(r.nextHop, "203.0.113.9");
 });
 
-Deno.test("outRouteFor() maps an IPv4 session address into IPv6 for an IPv6 route", () => {
+Deno.test("outRouteFor() rejects an IPv6 route without a next hop over an IPv4 session (RFC 2545 §3)", () => {
+  // An IPv4-mapped next hop (::ffff:127.0.0.1) is not a global IPv6 address: BIRD drops the route.
+  assert.throws(
+    () =>
+      outRouteFor(
+        { ...spec, prefix: "2001:db8::1/128", family: "ipv6-unicast" },
+        { localAsn: 64600, ibgp: false, localAddress: "127.0.0.1" },
+      ),
+    RangeError,
+  );
   const r = outRouteFor(
     { ...spec, prefix: "2001:db8::1/128", family: "ipv6-unicast" },
-    { localAsn: 64600, ibgp: false, localAddress: "127.0.0.1" },
+    { localAsn: 64600, ibgp: false, localAddress: "2001:db8::9" },
   );
-  assert.equal(r.nextHop, "::ffff:127.0.0.1");
+  assert.equal(r.nextHop, "2001:db8::9");
 });
 
 Deno.test("AdjRibIn stores identical attribute sets once and frees them when unused", () => {

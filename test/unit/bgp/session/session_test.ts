@@ -668,3 +668,36 @@ test("BgpSession resets a peer that keeps the session alive but stops reading (C
     await session.flushed();
   }
 });
+
+test("BgpSession does not announce an IPv6 route without a next hop over an IPv4 session (RFC 2545 §3)", async () => {
+  const net = memoryNet();
+  const logged: string[] = [];
+  const peers: ScriptedPeer[] = [];
+  await net.transport("127.0.0.2").listen({ hostname: "127.0.0.2", port: 179 }, (conn) => {
+    peers.push(new ScriptedPeer(conn));
+  });
+  const a = new BgpSpeaker({
+    speaker: speakerConfig(),
+    neighbors: [neighbor({ address: "127.0.0.2", localAddress: "127.0.0.1" })],
+    transport: net.transport("127.0.0.1"),
+    clock: net.clock,
+    random: () => 0.5,
+    log: (_level, message) => logged.push(message),
+  });
+  await a.start();
+  try {
+    await net.waitFor(() => peers.length === 1, "connection");
+    await handshake(net, peers[0]!);
+    await net.waitFor(() => state(a) === "Established", "Established");
+    const { nextHop: _, ...noHopV6 } = route("2001:db8:100::1/128");
+    a.setRoutes([noHopV6, route("2001:db8:100::2/128"), route("192.0.2.1/32")]);
+    await net.waitFor(() => a.peers()[0]!.prefixesSent === 2, "two routes sent");
+    await flush();
+    const hops = peers[0]!.ofType("update").map((u) => u.attributes.mpReach?.nextHop)
+      .filter((h) => h !== undefined);
+    assert.deepEqual(hops, ["2001:db8::ff"]);
+    assert.ok(logged.some((m) => m.includes("2001:db8:100::1/128") && m.includes("next hop")));
+  } finally {
+    await a.stop();
+  }
+});
