@@ -7,8 +7,7 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, ExitCode, UsageError } from "../src/cli/context.ts";
-import { createView, type DemoEvent, runDemo, type ViewMode } from "../src/demo/mod.ts";
-import { ExternalPeer, missingPeerBinaries } from "../src/demo/external_peer.ts";
+import type { DemoEvent, ViewMode } from "../src/demo/mod.ts";
 
 function milliseconds(flag: string, min: number) {
   return (text: string): number => {
@@ -74,6 +73,9 @@ starts is stopped and its temp dir removed. Exit 0 when every step saw what it
 should. See docs/demo.md.`,
     )
     .action(async (opts) => {
+      // Loaded only here, so `anycast run` does not carry the demo and the lab in memory.
+      const { createView, runDemo } = await import("../src/demo/mod.ts");
+      const { ExternalPeer, missingPeerBinaries } = await import("../src/demo/external_peer.ts");
       const kind = opts.peer;
       if (kind !== "observer") {
         const missing = await missingPeerBinaries(kind);

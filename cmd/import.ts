@@ -9,13 +9,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { type CliContext, ExitCode, UsageError } from "../src/cli/context.ts";
 import { formatConfigError, parseConfig } from "../src/config/mod.ts";
-import {
-  importExabgpConf,
-  importExabgpHealthcheck,
-  type ImportOptions,
-  parsePeer,
-  type PeerSpec,
-} from "../src/migrate/mod.ts";
+import type { ImportOptions, PeerSpec } from "../src/migrate/mod.ts";
 
 const HELP_WIDTH = 80;
 
@@ -53,6 +47,10 @@ Exit codes:
   2  usage error: bad healthcheck arguments, unreadable exabgp.conf`,
     )
     .action(async (args, opts) => {
+      // Loaded only here, so `anycast run` does not carry the converters in memory.
+      const { importExabgpConf, importExabgpHealthcheck, parsePeer } = await import(
+        "../src/migrate/mod.ts"
+      );
       let asn: number | undefined;
       if (opts.asn !== undefined) {
         asn = Number(opts.asn);
