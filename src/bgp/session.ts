@@ -122,6 +122,8 @@ export interface SessionEvents {
 const MAX_RETRY_SECONDS = 60;
 /** NOTIFICATION data that fits a 4096-octet message: header 19 + code + subcode. */
 const MAX_NOTIFICATION_DATA = MAX_MESSAGE_LENGTH - 21;
+/** A session up this long counts as stable: its end restarts without the flap back-off. */
+const STABLE_ESTABLISHED_MS = 30_000;
 /** Default SessionOptions.maxUnsentBytes. */
 const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 /** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
@@ -187,6 +189,8 @@ export class BgpSession {
   #specs = new Map<string, RouteSpec>();
   #running = false;
   #consecutiveFailures = 0;
+  /** Sessions in a row that left Established before STABLE_ESTABLISHED_MS. */
+  #quickFlaps = 0;
   #establishedAt: number | undefined;
   #lastError: string | undefined;
   #sent = zeroCounters();
@@ -370,6 +374,10 @@ export class BgpSession {
     if (from !== state.name) {
       this.#log("debug", `${from} -> ${state.name} on ${event.type}`);
       if (from === "Established") {
+        // RFC 4271 §8.1.1 DampPeerOscillations: a session that dies soon after it
+        // came up (the peer Ceases what we sent) must not be retried every second.
+        const upMs = this.#options.clock.now() - (this.#establishedAt ?? 0);
+        this.#quickFlaps = upMs < STABLE_ESTABLISHED_MS ? this.#quickFlaps + 1 : 0;
         this.#establishedAt = undefined;
         this.#flaps++;
       }
@@ -470,9 +478,9 @@ export class BgpSession {
   }
 
   /** connectRetry jittered to 0.75-1.0 (RFC 4271 §10) with exponential back-off up to 60 s. */
-  #retryDelayMs(): number {
+  #retryDelayMs(failures = this.#consecutiveFailures): number {
     const base = Math.max(1, this.neighbor.connectRetry);
-    const backoff = Math.min(MAX_RETRY_SECONDS, base * 2 ** Math.min(6, this.#consecutiveFailures));
+    const backoff = Math.min(MAX_RETRY_SECONDS, base * 2 ** Math.min(6, failures));
     const random = this.#options.random ?? Math.random;
     return Math.round(backoff * (0.75 + 0.25 * random()) * 1000);
   }
@@ -492,6 +500,7 @@ export class BgpSession {
   }
 
   #idleDelayMs(): number {
+    if (this.#quickFlaps > 0) return this.#retryDelayMs(this.#quickFlaps);
     // The first restart comes quickly; repeated failures back off like connectRetry.
     if (this.#consecutiveFailures <= 1) return 1000;
     return this.#retryDelayMs();

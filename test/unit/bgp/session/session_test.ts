@@ -701,3 +701,26 @@ test("BgpSession does not announce an IPv6 route without a next hop over an IPv4
     await a.stop();
   }
 });
+
+test("BgpSession backs off when every session is torn down right after Established", async () => {
+  const net = memoryNet();
+  const { a, peers } = await againstScripted(net);
+  const establishedAt: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      await net.waitFor(() => peers.length === i + 1, `connection ${i + 1}`, 120_000);
+      await handshake(net, peers[i]!);
+      await net.waitFor(() => state(a) === "Established", `Established ${i + 1}`);
+      establishedAt.push(net.clock.now());
+      // The peer refuses what it got at once (e.g. its prefix limit): Cease 6/1.
+      peers[i]!.send({ type: "notification", code: 6, subcode: 1, data: new Uint8Array(0) });
+      await net.waitFor(() => state(a) !== "Established", `torn down ${i + 1}`);
+    }
+    const gaps = establishedAt.slice(1).map((t, i) => t - establishedAt[i]!);
+    // Not a reconnect every second forever: the waits grow (connectRetry 1 s doubling).
+    assert.ok(gaps[3]! >= 4_000, `gaps between sessions: ${gaps}`);
+    assert.ok(gaps[3]! > gaps[0]!, `gaps between sessions: ${gaps}`);
+  } finally {
+    await a.stop();
+  }
+});
