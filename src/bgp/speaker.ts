@@ -144,51 +144,73 @@ export class BgpSpeaker {
   async listen(): Promise<void> {
     if (this.#listening) return;
     this.#listening = true;
-    const transport = this.#options.transport ?? tcpTransport;
-    const port = this.#options.speaker.listenPort;
     const addresses = new Set<string>();
     for (const n of this.#options.neighbors) {
-      if (!n.passive) continue;
-      // listenPort 0 means "do not listen" in the config: such a neighbor can never come up.
-      if (port === 0) {
-        this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
-        continue;
-      }
-      if (!n.localAddress) {
-        // Without a local address only the wildcard is left, which takes the port from
-        // every other daemon on the host: say so.
-        this.#options.log?.(
-          "warning",
-          `neighbor ${n.address} is passive without localAddress: listening on all addresses`,
-        );
-      }
-      addresses.add(n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0"));
+      const hostname = this.#listenAddressOf(n);
+      if (hostname !== undefined) addresses.add(hostname);
     }
     try {
-      for (const hostname of addresses) {
-        this.#listeners.push(
-          await transport.listen({ hostname, port }, (conn) => {
-            // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
-            const session = this.#sessions.find((s) =>
-              s.neighbor.address === conn.remoteAddress &&
-              (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
-                hostname === "0.0.0.0" || hostname === "::")
-            );
-            if (!session) {
-              this.#options.log?.("info", `refused connection from ${conn.remoteAddress}`);
-              conn.close();
-              return;
-            }
-            session.acceptIncoming(conn);
-          }),
-        );
-      }
+      for (const hostname of addresses) await this.#openListener(hostname);
     } catch (err) {
       for (const l of this.#listeners) l.close();
       this.#listeners = [];
       this.#listening = false;
       throw err;
     }
+  }
+
+  /** Where a passive neighbor is accepted; undefined when it is not (with a warning). */
+  #listenAddressOf(n: NeighborConfig): string | undefined {
+    if (!n.passive) return undefined;
+    // listenPort 0 means "do not listen" in the config: such a neighbor can never come up.
+    if (this.#options.speaker.listenPort === 0) {
+      this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
+      return undefined;
+    }
+    if (!n.localAddress) {
+      // Without a local address only the wildcard is left, which takes the port from
+      // every other daemon on the host: say so.
+      this.#options.log?.(
+        "warning",
+        `neighbor ${n.address} is passive without localAddress: listening on all addresses`,
+      );
+    }
+    return n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0");
+  }
+
+  async #openListener(hostname: string): Promise<void> {
+    const transport = this.#options.transport ?? tcpTransport;
+    const port = this.#options.speaker.listenPort;
+    this.#listeners.push(
+      await transport.listen({ hostname, port }, (conn) => {
+        // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
+        const session = this.#sessions.find((s) =>
+          s.neighbor.address === conn.remoteAddress &&
+          (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
+            hostname === "0.0.0.0" || hostname === "::")
+        );
+        if (!session) {
+          this.#options.log?.("info", `refused connection from ${conn.remoteAddress}`);
+          conn.close();
+          return;
+        }
+        session.acceptIncoming(conn);
+      }),
+    );
+  }
+
+  /**
+   * A passive neighbor added at run time (reload) needs a listener on its
+   * local address if none is open there yet; resolves once it listens.
+   */
+  async listenFor(neighbor: NeighborConfig): Promise<void> {
+    if (!this.#listening) return; // start() opens every listener anyway
+    const hostname = this.#listenAddressOf(neighbor);
+    if (hostname === undefined) return;
+    const wildcard = hostname.includes(":") ? "::" : "0.0.0.0";
+    // A wildcard listener of the family already accepts it (and would make the bind fail).
+    if (this.#listeners.some((l) => l.hostname === hostname || l.hostname === wildcard)) return;
+    await this.#openListener(hostname);
   }
 
   /** Port of the first listener. */

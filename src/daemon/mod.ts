@@ -393,6 +393,10 @@ export class Daemon {
       if (n.bfd) this.#log("warning", `reload: BFD for ${n.address} starts after a restart`);
       this.metrics.peerState(n.address, "Idle");
       this.speaker.addNeighbor(n);
+      // A passive neighbor on a new local address would otherwise never be accepted.
+      await this.speaker.listenFor(n).catch((e) =>
+        this.#log("warning", `reload: neighbor ${n.address}: ${String(e)}`)
+      );
     }
     // Prefixes.
     const restartProbes = new Set<string>();
