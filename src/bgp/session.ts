@@ -189,6 +189,8 @@ export class BgpSession {
   #specs = new Map<string, RouteSpec>();
   #running = false;
   #consecutiveFailures = 0;
+  /** Prefixes already logged as impossible to announce on this session. */
+  #unannounceable = new Set<string>();
   /** Sessions in a row that left Established before STABLE_ESTABLISHED_MS. */
   #quickFlaps = 0;
   #establishedAt: number | undefined;
@@ -882,6 +884,7 @@ export class BgpSession {
 
   #onEstablished(): void {
     this.#establishedAt = this.#options.clock.now();
+    this.#unannounceable.clear();
     // RFC 4271 §6.8: a collision with an Established connection closes the newer
     // one. Resolving it later would swap out a live session (and its Adj-RIB-Out).
     const pending = this.#pending;
@@ -915,7 +918,11 @@ export class BgpSession {
         routes.push(outRouteFor(spec, view));
       } catch (err) {
         // Not announcing beats announcing an invalid next hop the peer drops (RFC 7606 §7.3).
-        if (this.#wire) this.#log("error", `cannot announce ${spec.prefix}: ${String(err)}`);
+        // Once per prefix and session, not on every table change.
+        if (this.#wire && !this.#unannounceable.has(spec.prefix)) {
+          this.#unannounceable.add(spec.prefix);
+          this.#log("error", `cannot announce ${spec.prefix}: ${String(err)}`);
+        }
       }
     }
     this.adjRibOut.setDesired(routes);

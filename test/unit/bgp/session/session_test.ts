@@ -697,6 +697,11 @@ test("BgpSession does not announce an IPv6 route without a next hop over an IPv4
       .filter((h) => h !== undefined);
     assert.deepEqual(hops, ["2001:db8::ff"]);
     assert.ok(logged.some((m) => m.includes("2001:db8:100::1/128") && m.includes("next hop")));
+    // Logged once, not on every later table change.
+    a.setRoutes([noHopV6, route("2001:db8:100::2/128")]);
+    a.setRoutes([noHopV6]);
+    await flush();
+    assert.equal(logged.filter((m) => m.includes("cannot announce 2001:db8:100::1/128")).length, 1);
   } finally {
     await a.stop();
   }
