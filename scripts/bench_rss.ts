@@ -7,12 +7,15 @@
  * it, so the V8 flags users get are the ones measured), wait until both
  * sessions are Established and both peers hold all 10 prefixes, then stay idle
  * (one prefix keeps its HTTP readiness probe running every second) and read
- * VmRSS and VmHWM (peak) from /proc/PID/status; RSS is also sampled every
- * second of the idle time. Prints each run and min / median over the runs.
+ * VmRSS (split into RssAnon and RssFile) and VmHWM (peak) from
+ * /proc/PID/status; RSS is also sampled every second of the idle time.
+ * Prints each run and min / median over the runs.
  *
- * Usage: `deno task bench:rss [--runs 3] [--idle 30] [--v8-flags FLAGS] [--binary PATH]`
+ * Usage: `deno task bench:rss [--runs 3] [--idle 30] [--v8-flags FLAGS]
+ *   [--binary PATH | --bundle PATH]`
  *   --v8-flags FLAGS  use these V8 flags instead of the task's ("" for none)
  *   --binary PATH     measure a compiled binary (`deno task compile`) instead
+ *   --bundle PATH     run this `deno bundle` output (one .js file) instead of main.ts
  *
  * @module
  */
@@ -26,6 +29,7 @@ function flag(name: string): string | undefined {
 const RUNS = Number(flag("runs") ?? "3");
 const IDLE_SECONDS = Number(flag("idle") ?? "30");
 const BINARY = flag("binary");
+const BUNDLE = flag("bundle");
 // Addresses 127.0.0.44-46: used by no test suite or other benchmark.
 const OURS = SPARE_ADDRESSES[34]!;
 const BIRD = SPARE_ADDRESSES[35]!;
@@ -50,19 +54,29 @@ async function v8Flags(): Promise<string> {
 function daemonCommand(flags: string, config: string): [string, string[]] {
   const runArgs = ["run", "--config", config];
   if (BINARY !== undefined) return [BINARY, runArgs];
-  const deno = ["run", "-A", ...(flags ? [`--v8-flags=${flags}`] : []), `${ROOT}main.ts`];
+  const entry = BUNDLE === undefined ? [`${ROOT}main.ts`] : ["--no-config", BUNDLE];
+  const deno = ["run", "-A", ...(flags ? [`--v8-flags=${flags}`] : []), ...entry];
   return [Deno.execPath(), [...deno, ...runArgs]];
 }
 
 interface Memory {
   rssMb: number;
   hwmMb: number;
+  /** Private memory (V8 heap, malloc): what this daemon alone costs. */
+  anonMb: number;
+  /** Pages of the executable and libraries: shared with other processes, evictable. */
+  fileMb: number;
 }
 
 async function memory(pid: number): Promise<Memory> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]);
-  return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
+  return {
+    rssMb: kb("VmRSS") / 1024,
+    hwmMb: kb("VmHWM") / 1024,
+    anonMb: kb("RssAnon") / 1024,
+    fileMb: kb("RssFile") / 1024,
+  };
 }
 
 function median(values: number[]): number {
@@ -193,7 +207,8 @@ async function main(): Promise<void> {
     });
     const config = `${dir}/config.yaml`;
     await Deno.writeTextFile(config, configYaml(dir, health.addr.port));
-    const what = BINARY ?? `deno run${flags ? ` --v8-flags=${flags}` : ""}`;
+    const what = BINARY ??
+      `deno run${flags ? ` --v8-flags=${flags}` : ""} ${BUNDLE ?? "main.ts"}`;
     console.log(
       `anycast run (${what}), ${PREFIXES.length} prefixes, 2 peers, ${IDLE_SECONDS} s idle`,
     );
@@ -202,13 +217,16 @@ async function main(): Promise<void> {
       const r = await measureOnce(flags, config, bird, gobgp);
       results.push(r);
       console.log(
-        `run ${run}/${RUNS}: VmRSS ${r.rssMb.toFixed(1)} MB, VmHWM ${r.hwmMb.toFixed(1)} MB, ` +
+        `run ${run}/${RUNS}: VmRSS ${r.rssMb.toFixed(1)} MB (anon ${r.anonMb.toFixed(1)}, ` +
+          `file ${r.fileMb.toFixed(1)}), VmHWM ${r.hwmMb.toFixed(1)} MB, ` +
           `idle max ${r.idleMaxMb.toFixed(1)} MB, up in ${r.startupSeconds.toFixed(1)} s`,
       );
     }
     const line = (name: string, values: number[]) =>
       `${name}: min ${Math.min(...values).toFixed(1)} MB, median ${median(values).toFixed(1)} MB`;
     console.log(line("VmRSS", results.map((r) => r.rssMb)));
+    console.log(line("RssAnon", results.map((r) => r.anonMb)));
+    console.log(line("RssFile", results.map((r) => r.fileMb)));
     console.log(line("VmHWM", results.map((r) => r.hwmMb)));
     console.log(line("idle max RSS", results.map((r) => r.idleMaxMb)));
   } finally {
