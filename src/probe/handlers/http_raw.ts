@@ -7,7 +7,6 @@
  * @module
  */
 import type { HttpRequestSpec, HttpResponseSummary } from "./http.ts";
-import { whenAborted } from "./_net.ts";
 
 const BODY_LIMIT = 64 * 1024;
 const HEAD_LIMIT = 64 * 1024;

@@ -6,7 +6,7 @@
  */
 import type { TcpHandler } from "../../config/model.ts";
 import { errorText, formatMs, type ProbeResult } from "../result.ts";
-import { describeSocketError, joinHostPort, whenAborted } from "./_net.ts";
+import { describeSocketError, joinHostPort } from "./_net.ts";
 
 /** Bytes read while waiting for `expect`. */
 const READ_LIMIT = 64 * 1024;
