@@ -519,7 +519,32 @@ export const nativeSchema = mapping({
     path: z.string({ error: 'expected a path starting with "/"' })
       .regex(/^\//, 'expected a path starting with "/"').optional(),
   }).optional(),
-}).describe("anycast native configuration (a superset of Periphery's config.yaml)");
+}).superRefine(guard((v, ctx) => {
+  // RFC 4271 §9.1.2: a peer drops a route whose AS_PATH holds its own AS. Towards
+  // iBGP peers the path is only the prepends (route.ts), so prepending the
+  // speaker's own AS turns "degrade" into "withdraw" on every iBGP neighbor.
+  const asn = v.speaker.asn;
+  const ibgp = (v.neighbors ?? []).find((n) => n.asn === asn);
+  if (ibgp === undefined) return;
+  (v.prefixes ?? []).forEach((p, index) => {
+    if ((p.asn ?? asn) !== asn) return;
+    const states: [string[], number | undefined][] = [
+      [[], p.asPathPrepend],
+      [["down"], p.down?.asPathPrepend],
+      [["disabled"], p.disabled?.asPathPrepend],
+    ];
+    for (const [at, prepend] of states) {
+      if (prepend === undefined || prepend <= 0) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["prefixes", index, ...at, "asPathPrepend"],
+        input: prepend,
+        message:
+          `prepending our own AS ${asn} is dropped as a loop by iBGP neighbor ${ibgp.address} (AS ${asn}); set asn (prependAsn) to another AS or use med/localPref`,
+      });
+    }
+  });
+})).describe("anycast native configuration (a superset of Periphery's config.yaml)");
 
 export type NativeFile = z.infer<typeof nativeSchema>;
 export type NativeProbe = z.infer<typeof probe>;

@@ -222,6 +222,19 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "own-AS prepend towards an iBGP neighbor",
+    yaml: SPEAKER +
+      "neighbors:\n  - address: 192.0.2.1\n    asn: 65001\n  - address: 192.0.2.9\n    asn: 64600\n" +
+      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    asn: 65123\n    asPathPrepend: 2\n" +
+      "  - ipAddress: 192.0.2.2/32\n    asPathPrepend: 1\n" +
+      "  - ipAddress: 192.0.2.3/32\n    asn: 64600\n    withdrawOnDown: false\n" +
+      "    down:\n      asPathPrepend: 3\n    disabled: {asPathPrepend: 0}\n",
+    errors: [
+      "config.yaml:14:20: prefixes[1].asPathPrepend: prepending our own AS 64600 is dropped as a loop by iBGP neighbor 192.0.2.9 (AS 64600); set asn (prependAsn) to another AS or use med/localPref",
+      "config.yaml:19:22: prefixes[2].down.asPathPrepend: prepending our own AS 64600 is dropped as a loop by iBGP neighbor 192.0.2.9 (AS 64600); set asn (prependAsn) to another AS or use med/localPref",
+    ],
+  },
+  {
     name: "community out of range",
     yaml: SPEAKER + 'prefixes:\n  - ipAddress: 192.0.2.1/32\n    communities: ["65536:1"]\n',
     errors: [
@@ -509,3 +522,15 @@ for (const c of cases) {
     assert.deepEqual(result.errors.map(formatConfigError), c.errors);
   });
 }
+
+Deno.test("parseConfig() accepts asPathPrepend with only eBGP neighbors or another AS", () => {
+  const ebgpOnly = SPEAKER + "neighbors:\n  - address: 192.0.2.1\n    asn: 65001\n" +
+    "prefixes:\n  - ipAddress: 192.0.2.1/32\n    asPathPrepend: 2\n";
+  const otherAs = SPEAKER + "neighbors:\n  - address: 192.0.2.9\n    asn: 64600\n" +
+    "prefixes:\n  - ipAddress: 192.0.2.1/32\n    asn: 65123\n    asPathPrepend: 2\n";
+  for (const yaml of [ebgpOnly, otherAs]) {
+    const result = parseConfig(yaml, "config.yaml");
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors.map(formatConfigError)));
+    assert.equal(result.config.prefixes[0]?.attributes.asPathPrepend, 2);
+  }
+});
