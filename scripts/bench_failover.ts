@@ -8,8 +8,14 @@
  * --fall 1 --rise 1` as an ExaBGP process), both announced to the same BIRD.
  *
  * Per trial: t0 = the endpoint starts failing; t1 = the prefix is gone from
- * BIRD's table, polled over BIRD's control socket every 5 ms (a `show route
- * for P` round trip takes well under 1 ms). Also: decision -> BIRD, from the
+ * BIRD's table, polled over BIRD's control socket every ~1 ms (a `show route
+ * for P` round trip takes well under 1 ms). t1 - t0 is dominated by where t0
+ * falls in the 1 s probe period, so also, phase-free: the endpoint records the
+ * arrival of every request (each tool probes its own path), and t1 - the arrival
+ * of the tool's first request answered 503 = detection + decision +
+ * propagation, what each tool controls (ExaBGP's healthcheck spawns curl per
+ * probe, ours uses an in-process HTTP client). All three instants are this
+ * process's performance.now(). Also: decision -> BIRD, from the
  * timestamp of our daemon's "up -> down" log line (its own wall clock, ms
  * resolution) to t1 on the same clock. And the idle RSS of `anycast run` with 10 prefixes and 2
  * peers (BIRD and GoBGP), from /proc/PID/status after 5 s idle.
@@ -36,6 +42,9 @@ const EXA_ASN = 65006;
 const GOBGP_ASN = 65001;
 const OUR_PREFIX = "198.51.100.90/32";
 const EXA_PREFIX = "198.51.100.91/32";
+// Each tool probes its own path, so the endpoint can tell their requests apart.
+const OUR_PATH = "/health/anycast";
+const EXA_PATH = "/health/exabgp";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,9 +99,9 @@ function percentile(values: number[], p: number): number {
 }
 
 function summary(name: string, values: number[]): string {
-  return `${name}: n=${values.length} p50 ${percentile(values, 50).toFixed(0)} ms, ` +
-    `p99 ${percentile(values, 99).toFixed(0)} ms, min ${Math.min(...values).toFixed(0)} ms, ` +
-    `max ${Math.max(...values).toFixed(0)} ms`;
+  return `${name}: n=${values.length} p50 ${percentile(values, 50).toFixed(1)} ms, ` +
+    `p99 ${percentile(values, 99).toFixed(1)} ms, min ${Math.min(...values).toFixed(1)} ms, ` +
+    `max ${Math.max(...values).toFixed(1)} ms`;
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -104,11 +113,21 @@ async function rssMb(pid: number): Promise<number> {
 async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "anycast-bench-failover-" });
   let healthy = true;
+  // Arrival (performance.now()) of each request answered 503, per path; the
+  // handler is synchronous, so arrival and answer are the same instant.
+  const failingSeen = new Map<string, number[]>([[OUR_PATH, []], [EXA_PATH, []]]);
   const health = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response(healthy ? "ok\n" : "failing\n", { status: healthy ? 200 : 503 }),
+    (request) => {
+      const arrived = performance.now();
+      if (!healthy) failingSeen.get(new URL(request.url).pathname)?.push(arrived);
+      return new Response(healthy ? "ok\n" : "failing\n", { status: healthy ? 200 : 503 });
+    },
   );
-  const url = `http://127.0.0.1:${health.addr.port}/health`;
+  const url = `http://127.0.0.1:${health.addr.port}${EXA_PATH}`;
+  /** First request on `path` answered 503 at or after t0. */
+  const firstFailingSeen = (path: string, t0: number): number | undefined =>
+    failingSeen.get(path)?.find((t) => t >= t0);
   const bird = await BirdPeer.start({
     address: BIRD,
     asn: BIRD_ASN,
@@ -160,7 +179,7 @@ async function main(): Promise<void> {
         "      successThreshold: 1",
         "      http:",
         `        port: ${health.addr.port}`,
-        "        path: /health",
+        `        path: ${OUR_PATH}`,
         ...statics,
         "",
       ].join("\n"),
@@ -262,6 +281,8 @@ async function main(): Promise<void> {
 
     const oursMs: number[] = [];
     const exaMs: number[] = [];
+    const oursSeenMs: number[] = [];
+    const exaSeenMs: number[] = [];
     const decisionMs: number[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       healthy = true;
@@ -287,25 +308,58 @@ async function main(): Promise<void> {
         if (exaGone === undefined && !(await control.hasRoute(EXA_PREFIX))) {
           exaGone = performance.now();
         }
-        await sleep(5);
+        await sleep(1);
       }
       oursMs.push(oursGone - t0);
       exaMs.push(exaGone - t0);
+      const oursSeen = firstFailingSeen(OUR_PATH, t0);
+      const exaSeen = firstFailingSeen(EXA_PATH, t0);
+      if (oursSeen === undefined || exaSeen === undefined) {
+        throw new Error(`trial ${trial}: a prefix was withdrawn without a failing probe`);
+      }
+      oursSeenMs.push(oursGone - oursSeen);
+      exaSeenMs.push(exaGone - exaSeen);
       // The decision line may still be in the pipe: give it a moment.
       for (let i = 0; i < 50 && decisions.length <= decisionsBefore; i++) await sleep(10);
       const decidedAt = decisions[decisionsBefore];
       if (decidedAt !== undefined) decisionMs.push(oursGoneWall - decidedAt);
       console.error(
         `trial ${trial + 1}/${TRIALS}: anycast ${(oursGone - t0).toFixed(0)} ms, ` +
-          `exabgp ${(exaGone - t0).toFixed(0)} ms` +
+          `exabgp ${(exaGone - t0).toFixed(0)} ms; from first failing probe: anycast ` +
+          `${(oursGone - oursSeen).toFixed(1)} ms, exabgp ${(exaGone - exaSeen).toFixed(1)} ms` +
           (decidedAt !== undefined ? `, decision->BIRD ${oursGoneWall - decidedAt} ms` : ""),
       );
     }
     healthy = true;
-    console.log(`failover, health endpoint failing -> prefix gone from BIRD (${TRIALS} trials,`);
-    console.log("period 1 s, failureThreshold/fall 1, BIRD polled every 5 ms over its socket):");
-    console.log("  " + summary("anycast run", oursMs));
-    console.log("  " + summary("exabgp healthcheck", exaMs));
+    console.log(`failover, prefix gone from BIRD (${TRIALS} trials, period 1 s,`);
+    console.log("failureThreshold/fall 1, BIRD polled every ~1 ms over its socket):");
+    console.log("  endpoint starts failing -> gone (end to end, includes the probe phase):");
+    console.log("    " + summary("anycast run", oursMs));
+    console.log("    " + summary("exabgp healthcheck", exaMs));
+    console.log("  tool's first failing probe at the endpoint -> gone (phase-free):");
+    console.log("    " + summary("anycast run", oursSeenMs));
+    console.log("    " + summary("exabgp healthcheck", exaSeenMs));
+    console.log(
+      "  | measurement | anycast p50 / p99 | exabgp p50 / p99 | ours/exabgp p50 / p99 |",
+    );
+    for (
+      const [name, a, b] of [
+        ["end to end", oursMs, exaMs],
+        ["first failing probe -> gone", oursSeenMs, exaSeenMs],
+      ] as const
+    ) {
+      const [a50, a99, b50, b99] = [
+        percentile(a, 50),
+        percentile(a, 99),
+        percentile(b, 50),
+        percentile(b, 99),
+      ];
+      console.log(
+        `  | ${name} | ${a50.toFixed(1)} / ${a99.toFixed(1)} ms | ` +
+          `${b50.toFixed(1)} / ${b99.toFixed(1)} ms | ` +
+          `${(a50 / b50).toFixed(2)} / ${(a99 / b99).toFixed(2)} |`,
+      );
+    }
     console.log(
       "  " +
         summary("anycast decision (log line) -> BIRD table", decisionMs).replace(/ ms/g, " ms"),
