@@ -52,6 +52,8 @@ interface Entry {
   inputs: PolicyInputs;
   status: PrefixStatus | undefined;
   drainTimer: TimerId | undefined;
+  /** Removed by a reload: draining (RFC 8326), then forgotten once withdrawn. */
+  removing: boolean;
 }
 
 export class PolicyEngine {
@@ -62,6 +64,7 @@ export class PolicyEngine {
   #serviceStates = new Map<string, boolean | undefined>();
   #drainWaiters: (() => void)[] = [];
   #started = false;
+  #shuttingDown = false;
 
   constructor(
     prefixes: readonly PrefixConfig[],
@@ -79,6 +82,7 @@ export class PolicyEngine {
         inputs: initialInputs(gating),
         status: undefined,
         drainTimer: undefined,
+        removing: false,
       });
     }
   }
@@ -89,16 +93,39 @@ export class PolicyEngine {
     for (const prefix of this.#entries.keys()) this.#publish(prefix);
   }
 
-  /** Config reload: a new prefix, published at once (static ones are announced). */
+  /**
+   * Config reload: a new prefix, published at once (static ones are announced).
+   * One still draining after its removal comes back without a withdraw: its
+   * drain is cancelled and the new attributes replace the route. While
+   * shutting down, a new prefix is never announced.
+   */
   addPrefix(config: PrefixConfig): void {
-    if (this.#entries.has(config.prefix)) throw new RangeError(`Prefix ${config.prefix} exists`);
+    const existing = this.#entries.get(config.prefix);
+    if (existing && !existing.removing) throw new RangeError(`Prefix ${config.prefix} exists`);
     const gating = gatingOf(config);
+    if (existing && this.#shuttingDown && existing.gating === gating) {
+      // Its shutdown drain simply goes on.
+      existing.removing = false;
+      existing.config = config;
+      if (this.#started) this.#publish(config.prefix);
+      return;
+    }
+    let inputs = initialInputs(gating);
+    if (existing) {
+      // Keep what is known about its health, as updatePrefix does.
+      if (existing.gating === gating) {
+        inputs = { ...existing.inputs, drain: "none", shuttingDown: false };
+      }
+      if (existing.drainTimer !== undefined) this.#clock.clearTimeout(existing.drainTimer);
+    }
+    if (this.#shuttingDown) inputs = { ...inputs, drain: "drained", shuttingDown: true };
     this.#entries.set(config.prefix, {
       config,
       gating,
-      inputs: initialInputs(gating),
-      status: undefined,
+      inputs,
+      status: existing?.status,
       drainTimer: undefined,
+      removing: false,
     });
     if (gating === "services") this.#refreshServices(config.prefix);
     if (this.#started) this.#publish(config.prefix);
@@ -124,12 +151,29 @@ export class PolicyEngine {
     if (this.#started) this.#publish(config.prefix);
   }
 
-  /** Config reload: forget a prefix and withdraw its route. */
+  /**
+   * Config reload: withdraw a prefix and forget it. With a drain time it is
+   * first announced with GRACEFUL_SHUTDOWN for `drainMs` (RFC 8326 §4), as on
+   * shutdown; a drain already under way keeps its timer. Operator undrain
+   * cannot stop this drain (the shutdown event refuses it).
+   */
   removePrefix(prefix: string): void {
     const entry = this.#entry(prefix);
+    if (entry.removing) return;
+    entry.removing = true;
+    this.#event(prefix, { type: "shutdown" });
+  }
+
+  /** A removed prefix that is withdrawn is forgotten; true when it was. */
+  #forgetIfRemoved(prefix: string, entry: Entry): boolean {
+    if (!entry.removing || entry.inputs.drain !== "drained") return false;
     if (entry.drainTimer !== undefined) this.#clock.clearTimeout(entry.drainTimer);
     this.#entries.delete(prefix);
-    this.#target.setDesired(prefix, undefined);
+    // #publish withdrew it already when started; before start nothing else would.
+    if (!this.#started || entry.status?.route !== undefined) {
+      this.#target.setDesired(prefix, undefined);
+    }
+    return true;
   }
 
   #refreshServices(prefix: string): void {
@@ -205,6 +249,7 @@ export class PolicyEngine {
    * `settled()` afterwards to know the speaker has sent the withdraws.
    */
   shutdown(): Promise<void> {
+    this.#shuttingDown = true;
     for (const prefix of this.#entries.keys()) this.#event(prefix, { type: "shutdown" });
     if (this.#allDrained()) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
@@ -243,6 +288,7 @@ export class PolicyEngine {
       }
     }
     if (this.#started) this.#publish(prefix);
+    this.#forgetIfRemoved(prefix, entry);
     if (this.#drainWaiters.length > 0 && this.#allDrained()) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
@@ -255,13 +301,19 @@ export class PolicyEngine {
   }
 
   #statusOf(entry: Entry, sinceMs: number): PrefixStatus {
+    const decision = decide(entry.config, entry.inputs);
+    if (entry.removing && decision.state === "draining") {
+      decision.reason = `removed from the config, withdraw after ${entry.config.drainMs} ms`;
+    } else if (entry.removing && entry.inputs.drain === "drained") {
+      decision.reason = "removed from the config";
+    }
     return {
       name: entry.config.name,
       prefix: entry.config.prefix,
       gating: entry.gating,
       inputs: entry.inputs,
       sinceMs,
-      ...decide(entry.config, entry.inputs),
+      ...decision,
     };
   }
 
@@ -271,12 +323,14 @@ export class PolicyEngine {
     const now = this.#clock.now();
     const candidate = this.#statusOf(entry, now);
     if (previous && previous.state === candidate.state) candidate.sinceMs = previous.sinceMs;
-    const changed = !previous || previous.state !== candidate.state ||
-      previous.reason !== candidate.reason ||
+    const routeChanged = !previous ||
       JSON.stringify(previous.route) !== JSON.stringify(candidate.route);
+    const changed = routeChanged || previous.state !== candidate.state ||
+      previous.reason !== candidate.reason;
     entry.status = candidate;
     if (!changed) return;
-    this.#target.setDesired(prefix, candidate.route);
+    // Only a different route reaches the target: a new reason alone is no UPDATE.
+    if (routeChanged) this.#target.setDesired(prefix, candidate.route);
     this.#onDecision?.(candidate, previous);
   }
 }
