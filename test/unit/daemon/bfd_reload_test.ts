@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../../src/util/clock.ts";
 import type { AnycastConfig, NeighborConfig } from "../../../src/config/model.ts";
+import { advance, testConfig, testNeighbor } from "../_fixtures/daemon.ts";
 import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
 import { MemoryNetwork as BgpMemoryNetwork } from "../../../src/bgp/transport.ts";
 import { BfdManager } from "../../../src/bfd/manager.ts";
@@ -10,64 +11,9 @@ import { Daemon } from "../../../src/daemon/mod.ts";
 
 const OURS = "10.254.0.1", PEER = "10.254.0.2";
 
-function neighbor(address: string, over: Partial<NeighborConfig> = {}): NeighborConfig {
-  return {
-    name: address,
-    address,
-    asn: 65001,
-    port: 179,
-    passive: false,
-    holdTime: 9,
-    keepalive: 3,
-    connectRetry: 1,
-    ebgpMultihop: false,
-    ebgpMultihopTtl: 1,
-    families: ["ipv4-unicast"],
-    ...over,
-  };
-}
-
-function config(neighbors: NeighborConfig[]): AnycastConfig {
-  return {
-    dialect: "native",
-    source: "",
-    logging: { driver: "none", format: "text", level: "info" },
-    speaker: {
-      asn: 64600,
-      routerId: OURS,
-      gracefulRestartEnabled: false,
-      gracefulRestartRestartTime: 120,
-      listenPort: 179,
-    },
-    api: { socket: "/nonexistent" },
-    neighbors,
-    prefixes: [],
-    services: [],
-    bfd: {
-      enabled: true,
-      listenAddress: OURS,
-      listenPort: 3784,
-      minRxMs: 50,
-      minTxMs: 50,
-      multiplier: 3,
-      passive: false,
-      multihop: false,
-      holdBgpUntilUp: true,
-    },
-    metrics: { enabled: false, address: "127.0.0.1:9000", path: "/metrics" },
-  };
-}
-
-const flush = async () => {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
-};
-
-async function advance(clock: FakeClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
-    clock.tick(50);
-    await flush();
-  }
-}
+const neighbor = testNeighbor;
+const config = (neighbors: NeighborConfig[]): AnycastConfig =>
+  testConfig(OURS, neighbors, { bfd: true });
 
 const bfdNeighbor = neighbor(PEER, {
   localAddress: OURS,
