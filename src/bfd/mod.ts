@@ -48,15 +48,3 @@ export {
   type BfdStateListener,
 } from "./manager.ts";
 export { bfdMetrics, type BfdPacketSink, type BfdStateSink } from "./metrics.ts";
-export {
-  type BfdLog,
-  BfdService,
-  type BfdServiceOptions,
-  type BgpSessionControl,
-} from "./daemon.ts";
-export {
-  BfdBgpCoupling,
-  type BfdCoupledSpeaker,
-  CEASE_SUBCODE_BFD_DOWN,
-  type NeighborBfdStatus,
-} from "./coupling.ts";

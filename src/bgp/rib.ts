@@ -1,11 +1,14 @@
 /**
  * Adj-RIB-Out and Adj-RIB-In of one peer (RFC 4271 §3.2).
  *
- * Adj-RIB-Out holds what we want the peer to have (`desired`) next to what
- * was sent; `diff()` returns the work to do: withdrawals batched per family,
- * and announcements grouped by identical attributes so the packer can put many
- * NLRIs in one UPDATE. A prefix whose attributes change is simply announced
- * again (an implicit replacement, RFC 4271 §3.1), never withdrawn first.
+ * The Adj-RIB-Out does not copy the route table: it keeps what the peer has
+ * from us (`sent`: family and attribute key per prefix) and a dirty set of
+ * prefixes whose route changed since. `diff()` resolves only dirty prefixes
+ * against the table (through the session's `resolve`), so one changed prefix
+ * costs O(1) however large the table is. Announcements are grouped by
+ * identical attributes so the packer puts many NLRIs in one UPDATE; a prefix
+ * whose attributes change is simply announced again (an implicit
+ * replacement, RFC 4271 §3.1), never withdrawn first.
  *
  * @module
  */
@@ -59,32 +62,40 @@ function stableJson(value: unknown): unknown {
   return value;
 }
 
-interface Entry {
+/** A route for the peer and its attribute key (computed once per route object). */
+export interface KeyedRoute {
   route: OutRoute;
   key: string;
 }
 
+/** The route the table wants the peer to have for `prefix`; undefined = none. */
+export type RouteResolver = (prefix: string) => KeyedRoute | undefined;
+
+/** Pairs a route with its key: for callers that hold plain OutRoutes (tests, the whole-table form). */
+export function keyed(route: OutRoute): KeyedRoute {
+  return { route, key: attributeKey(route) };
+}
+
 export class AdjRibOut {
-  #desired = new Map<string, Entry>();
-  /** prefix -> key of what the peer has now. */
+  /** prefix -> family and attribute key of what the peer has now. */
   #sent = new Map<string, { family: Family; key: string }>();
+  /** Prefixes whose wanted route may differ from what was sent. */
+  #dirty = new Set<string>();
 
-  /** Replace the whole desired table. */
-  setDesired(routes: Iterable<OutRoute>): void {
-    this.#desired.clear();
-    for (const r of routes) this.#desired.set(r.prefix, { route: r, key: attributeKey(r) });
+  /** The route for `prefix` changed (or went away): look at it on the next diff. O(1). */
+  markDirty(prefix: string): void {
+    this.#dirty.add(prefix);
   }
 
-  setRoute(route: OutRoute): void {
-    this.#desired.set(route.prefix, { route, key: attributeKey(route) });
+  /** Look at every prefix of `prefixes` and everything sent (the table was replaced). */
+  markAll(prefixes: Iterable<string>): void {
+    for (const p of prefixes) this.#dirty.add(p);
+    for (const p of this.#sent.keys()) this.#dirty.add(p);
   }
 
-  removeRoute(prefix: string): void {
-    this.#desired.delete(prefix);
-  }
-
-  get desiredCount(): number {
-    return this.#desired.size;
+  /** Prefixes waiting to be looked at. */
+  get pending(): number {
+    return this.#dirty.size;
   }
 
   /** How many prefixes the peer currently has from us. */
@@ -92,48 +103,55 @@ export class AdjRibOut {
     return this.#sent.size;
   }
 
+  /** Whether the peer has `prefix` from us with attribute key `key`. */
+  hasSent(prefix: string, key: string): boolean {
+    return this.#sent.get(prefix)?.key === key;
+  }
+
   /** The routes the peer has from us now (for the control API's adj-rib-out). */
-  sentRoutes(): OutRoute[] {
+  sentRoutes(resolve: RouteResolver): OutRoute[] {
     const out: OutRoute[] = [];
     for (const [prefix, sent] of this.#sent) {
-      const want = this.#desired.get(prefix);
+      const want = resolve(prefix);
       if (want && want.key === sent.key) out.push(want.route);
     }
     return out;
   }
 
-  /** Forget what was sent (the session went down: the next one starts from scratch). */
+  /** Forget what was sent and what is dirty (the session went down: the next one starts over). */
   reset(): void {
     this.#sent.clear();
+    this.#dirty.clear();
   }
 
-  /** The work to bring the peer up to date; `families` limits it to negotiated ones. */
-  diff(families: readonly Family[]): RibDiff {
-    const allowed = new Set(families);
+  /**
+   * The work to bring the peer up to date for at most `limit` dirty prefixes,
+   * which leave the dirty set. `families` limits it to negotiated ones: a
+   * route of another family counts as not wanted.
+   */
+  diff(families: readonly Family[], resolve: RouteResolver, limit = Infinity): RibDiff {
     const withdrawBy = new Map<Family, string[]>();
-    for (const [prefix, sent] of this.#sent) {
-      const want = this.#desired.get(prefix);
-      if (!want || !allowed.has(want.route.family)) {
-        const list = withdrawBy.get(sent.family) ?? [];
-        list.push(prefix);
-        withdrawBy.set(sent.family, list);
-      }
-    }
     const groups = new Map<string, AnnounceGroup>();
-    for (const [prefix, entry] of this.#desired) {
-      if (!allowed.has(entry.route.family)) continue;
-      if (this.#sent.get(prefix)?.key === entry.key) continue;
-      let group = groups.get(entry.key);
+    let taken = 0;
+    for (const prefix of this.#dirty) {
+      if (taken++ >= limit) break;
+      this.#dirty.delete(prefix);
+      const sent = this.#sent.get(prefix);
+      const resolved = resolve(prefix);
+      const want = resolved && families.includes(resolved.route.family) ? resolved : undefined;
+      if (!want) {
+        if (sent) {
+          const list = withdrawBy.get(sent.family);
+          if (list) list.push(prefix);
+          else withdrawBy.set(sent.family, [prefix]);
+        }
+        continue;
+      }
+      if (sent?.key === want.key) continue;
+      let group = groups.get(want.key);
       if (!group) {
-        const r = entry.route;
-        group = {
-          family: r.family,
-          attributes: r.attributes,
-          nextHop: r.nextHop,
-          ...(r.nextHopLinkLocal ? { nextHopLinkLocal: r.nextHopLinkLocal } : {}),
-          prefixes: [],
-        };
-        groups.set(entry.key, group);
+        group = groupOf(want.route);
+        groups.set(want.key, group);
       }
       group.prefixes.push(prefix);
     }
@@ -152,29 +170,39 @@ export class AdjRibOut {
     }
   }
 
-  /** Everything sent for `family`, grouped (to answer a ROUTE-REFRESH, RFC 2918 §4). */
-  sentGroups(family: Family): AnnounceGroup[] {
+  /** Prefixes sent for `family` (to answer a ROUTE-REFRESH, RFC 2918 §4). */
+  sentPrefixes(family: Family): string[] {
+    const out: string[] = [];
+    for (const [prefix, sent] of this.#sent) if (sent.family === family) out.push(prefix);
+    return out;
+  }
+
+  /** `prefixes` as the peer has them, grouped (the prefixes of a ROUTE-REFRESH answer). */
+  sentGroups(prefixes: Iterable<string>, resolve: RouteResolver): AnnounceGroup[] {
     const groups = new Map<string, AnnounceGroup>();
-    for (const [prefix, sent] of this.#sent) {
-      if (sent.family !== family) continue;
-      const entry = this.#desired.get(prefix);
+    for (const prefix of prefixes) {
+      const sent = this.#sent.get(prefix);
+      const entry = sent && resolve(prefix);
       if (!entry || entry.key !== sent.key) continue;
       let group = groups.get(sent.key);
       if (!group) {
-        const r = entry.route;
-        group = {
-          family: r.family,
-          attributes: r.attributes,
-          nextHop: r.nextHop,
-          ...(r.nextHopLinkLocal ? { nextHopLinkLocal: r.nextHopLinkLocal } : {}),
-          prefixes: [],
-        };
+        group = groupOf(entry.route);
         groups.set(sent.key, group);
       }
       group.prefixes.push(prefix);
     }
     return [...groups.values()];
   }
+}
+
+function groupOf(r: OutRoute): AnnounceGroup {
+  return {
+    family: r.family,
+    attributes: r.attributes,
+    nextHop: r.nextHop,
+    ...(r.nextHopLinkLocal ? { nextHopLinkLocal: r.nextHopLinkLocal } : {}),
+    prefixes: [],
+  };
 }
 
 /** A route received from a peer. */

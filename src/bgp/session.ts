@@ -46,8 +46,16 @@ import {
   type UpdateMessage,
 } from "./message/types.ts";
 import { afiSafiOf, familyOf } from "./nlri.ts";
-import { AdjRibIn, AdjRibOut, type AnnounceGroup, type OutRoute } from "./rib.ts";
-import { outRouteFor, type RouteSpec } from "./route.ts";
+import {
+  AdjRibIn,
+  AdjRibOut,
+  type AnnounceGroup,
+  keyed,
+  type KeyedRoute,
+  type RibDiff,
+  type RouteResolver,
+} from "./rib.ts";
+import { outRouteFor, type PeerView, type RouteSpec } from "./route.ts";
 import type { BgpConnection, Transport } from "./transport.ts";
 
 export interface GracefulRestartOptions {
@@ -74,6 +82,22 @@ export interface SessionOptions {
   maxUnsentBytes?: number;
   /** Log sink; default silent. */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+  /**
+   * The route table this session announces from, shared with the speaker
+   * (which calls `routeChanged()` for each change). Default: a table of the
+   * session's own, filled by `setRoutes()`.
+   */
+  routes?: ReadonlyMap<string, RouteSpec>;
+  /** Counts messages and prefixes where they are sent and received; default none. */
+  counters?: SessionCounters;
+}
+
+/** Counters a session increments at the source (the daemon adds the peer label). */
+export interface SessionCounters {
+  /** One message of `type` sent or received. */
+  message(direction: "sent" | "received", type: keyof MessageCounters): void;
+  /** Prefixes announced or withdrawn in UPDATEs (NLRI and withdrawn routes). */
+  prefixUpdates(direction: "sent" | "received", count: number): void;
 }
 
 /** Message counters, per direction. */
@@ -133,6 +157,17 @@ const YIELD_EVERY_MESSAGES = 256;
  * about 200,000 routes, several hundred ms of decoding that would delay timers.
  */
 const YIELD_AFTER_MS = 20;
+/** Sending the Adj-RIB-Out yields to the event loop after this long (timers, signals, BFD). */
+const SYNC_SLICE_MS = 5;
+/** Dirty prefixes taken per diff inside a slice (one diff's groups pack into UPDATEs). */
+const SYNC_BATCH = 4096;
+/** Above this many unsent bytes the sender waits for the peer to read before the next slice. */
+const SYNC_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+/** One turn of the event loop (a macrotask, so timers and I/O run in between). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 function zeroCounters(): MessageCounters {
   return { open: 0, update: 0, notification: 0, keepalive: 0, "route-refresh": 0 };
@@ -186,7 +221,15 @@ export class BgpSession {
   #holdArmedFor = 0;
   #ctx: CodecContext = DEFAULT_OPEN_CONTEXT;
   #maxLength = MAX_MESSAGE_LENGTH;
-  #specs = new Map<string, RouteSpec>();
+  /** The routes to announce: the speaker's table, or the session's own. */
+  #table: ReadonlyMap<string, RouteSpec>;
+  /** Per route object: what this session sends for it (null: it cannot be announced here). */
+  #outCache = new WeakMap<RouteSpec, KeyedRoute | null>();
+  /** How routes are made for this peer: fixed per connection. */
+  #peerView: PeerView | undefined;
+  /** End-of-RIB is due once the initial table has been sent (RFC 4724 §2). */
+  #endOfRibPending = false;
+  #syncWaiters: (() => void)[] = [];
   #running = false;
   #consecutiveFailures = 0;
   /** Prefixes already logged as impossible to announce on this session. */
@@ -200,6 +243,7 @@ export class BgpSession {
   #flaps = 0;
   #syncScheduled = false;
   #syncing = false;
+  #counters: SessionCounters | undefined;
   #releaseKeepsRoutes = false;
   #restarting: boolean;
   #endOfRib = new Set<Family>();
@@ -211,6 +255,8 @@ export class BgpSession {
     this.neighbor = options.neighbor;
     this.#restarting = options.gracefulRestart?.restarting ?? false;
     this.#maxUnsentBytes = options.maxUnsentBytes ?? MAX_UNSENT_BYTES;
+    this.#table = options.routes ?? new Map();
+    this.#counters = options.counters;
     this.#fsmConfig = {
       holdTime: options.neighbor.holdTime,
       keepalive: options.neighbor.keepalive,
@@ -286,7 +332,7 @@ export class BgpSession {
     }
     const notification: NotificationSpec = {
       code: ErrorCode.Cease,
-      // Another Cease subcode when asked, e.g. 10 BFD Down (RFC 9384) from src/bfd/daemon.ts.
+      // Another Cease subcode when asked, e.g. 10 BFD Down (RFC 9384) from src/daemon/bfd.ts.
       subcode: options.ceaseSubcode ?? CeaseSubcode.AdministrativeShutdown,
     };
     if (options.communication !== undefined) {
@@ -303,9 +349,25 @@ export class BgpSession {
     return true;
   }
 
-  /** Send pending Adj-RIB-Out changes now instead of on the next microtask. */
+  /**
+   * Send every pending Adj-RIB-Out change now, in one go (small tables and
+   * tests; the daemon lets the sliced sender do it and awaits `synced()`).
+   */
   syncNow(): void {
-    this.#sync(false);
+    if (this.#fsm.name !== "Established" || this.#syncing) return;
+    while (this.adjRibOut.pending > 0) this.#syncBatch(SYNC_BATCH);
+    this.#sendEndOfRibIfDue();
+  }
+
+  /** Resolves once nothing is left to send (or the session is not Established). */
+  synced(): Promise<void> {
+    if (!this.#syncBusy()) return Promise.resolve();
+    return new Promise((resolve) => this.#syncWaiters.push(resolve));
+  }
+
+  #syncBusy(): boolean {
+    return this.#fsm.name === "Established" &&
+      (this.#syncing || this.#syncScheduled || this.adjRibOut.pending > 0);
   }
 
   /** Resolves once every queued write has been handed to the OS (e.g. after stop()). */
@@ -313,11 +375,59 @@ export class BgpSession {
     await this.#writeChain;
   }
 
-  /** Replace every originated route (the speaker's table). */
+  /**
+   * Announce from a table of the session's own holding `specs` (tests, and a
+   * session being removed: `setRoutes([])` withdraws everything). O(table).
+   */
   setRoutes(specs: Iterable<RouteSpec>): void {
-    this.#specs = new Map([...specs].map((s) => [s.prefix, s]));
-    this.#rebuildDesired();
+    this.useTable(new Map([...specs].map((s) => [s.prefix, s])));
+  }
+
+  /** Announce from `table` from now on; everything is looked at again. O(table). */
+  useTable(table: ReadonlyMap<string, RouteSpec>): void {
+    this.#table = table;
+    if (this.#fsm.name !== "Established") return;
+    this.adjRibOut.markAll(table.keys());
     this.#scheduleSync();
+  }
+
+  /** The table's route for `prefix` was set, changed or removed. O(1). */
+  routeChanged(prefix: string): void {
+    if (this.#fsm.name !== "Established") return; // the next Established sends the table
+    this.adjRibOut.markDirty(prefix);
+    this.#scheduleSync();
+  }
+
+  /** What this session sends for `prefix` now (the table's route made for this peer). */
+  readonly resolve: RouteResolver = (prefix) => {
+    const spec = this.#table.get(prefix);
+    if (spec === undefined) return undefined;
+    let out = this.#outCache.get(spec);
+    if (out === undefined) {
+      out = this.#makeRoute(spec);
+      this.#outCache.set(spec, out);
+    }
+    return out ?? undefined;
+  };
+
+  #makeRoute(spec: RouteSpec): KeyedRoute | null {
+    const view = this.#peerView ?? this.#currentView();
+    try {
+      return keyed(outRouteFor(spec, view));
+    } catch (err) {
+      // Not announcing beats announcing an invalid next hop the peer drops (RFC 7606 §7.3).
+      // Once per prefix and session, not on every table change.
+      if (this.#wire && !this.#unannounceable.has(spec.prefix)) {
+        this.#unannounceable.add(spec.prefix);
+        this.#log("error", `cannot announce ${spec.prefix}: ${String(err)}`);
+      }
+      return null;
+    }
+  }
+
+  #currentView(): PeerView {
+    const local = this.#wire?.conn.localAddress ?? this.neighbor.localAddress ?? "0.0.0.0";
+    return { localAsn: this.#options.localAsn, ibgp: this.ibgp, localAddress: local };
   }
 
   /** Hand an accepted TCP connection from this neighbor to the session. */
@@ -683,6 +793,7 @@ export class BgpSession {
     const result = decodeMessage(frame, ctx);
     const msg = result.message;
     this.#received[msg.type]++;
+    this.#counters?.message("received", msg.type);
     if (wire === this.#wire && this.#holdDeadline > 0 && this.#fsm.holdTime > 0) {
       // RFC 4271 §4.4: any message from the peer shows it is alive.
       this.#holdDeadline = this.#options.clock.now() + this.#fsm.holdTime * 1000;
@@ -904,69 +1015,108 @@ export class BgpSession {
       "info",
       `established with AS ${remote ? peerAsOf(remote) : "?"}, families ${this.#ctx.families}`,
     );
-    this.#rebuildDesired();
+    // Routes are made for this connection's local address: start from a clean cache.
+    this.#peerView = this.#currentView();
+    this.#outCache = new WeakMap();
     // Initial table, then End-of-RIB for every negotiated family (RFC 4724 §2).
-    this.#sync(true);
-  }
-
-  #rebuildDesired(): void {
-    const local = this.#wire?.conn.localAddress ?? this.neighbor.localAddress ?? "0.0.0.0";
-    const view = { localAsn: this.#options.localAsn, ibgp: this.ibgp, localAddress: local };
-    const routes: OutRoute[] = [];
-    for (const spec of this.#specs.values()) {
-      try {
-        routes.push(outRouteFor(spec, view));
-      } catch (err) {
-        // Not announcing beats announcing an invalid next hop the peer drops (RFC 7606 §7.3).
-        // Once per prefix and session, not on every table change.
-        if (this.#wire && !this.#unannounceable.has(spec.prefix)) {
-          this.#unannounceable.add(spec.prefix);
-          this.#log("error", `cannot announce ${spec.prefix}: ${String(err)}`);
-        }
-      }
-    }
-    this.adjRibOut.setDesired(routes);
+    this.adjRibOut.reset();
+    this.adjRibOut.markAll(this.#table.keys());
+    this.#endOfRibPending = true;
+    void this.#runSync();
   }
 
   #scheduleSync(): void {
     if (this.#syncScheduled || this.#fsm.name !== "Established") return;
     this.#syncScheduled = true;
+    // Changes made in one turn of the event loop are sent together.
     queueMicrotask(() => {
       this.#syncScheduled = false;
-      this.#sync(false);
+      void this.#runSync();
     });
   }
 
-  /** Send the Adj-RIB-Out difference. */
-  #sync(initial: boolean): void {
-    if (this.#fsm.name !== "Established" || this.#syncing) return;
+  /**
+   * Send the dirty part of the Adj-RIB-Out in slices of SYNC_SLICE_MS, yielding
+   * to the event loop in between, so a 100,000-route table never stalls
+   * keepalives, BFD, signals or the API. Waits for the peer to read when the
+   * unsent backlog is high; a peer that stops reading for a hold time is reset.
+   */
+  async #runSync(): Promise<void> {
+    if (this.#syncing) return; // the running sender goes on until nothing is dirty
     this.#syncing = true;
+    const wire = this.#wire;
     try {
-      const families = this.#ctx.families;
-      const diff = this.adjRibOut.diff(families);
-      for (const w of diff.withdraw) {
-        for (const bytes of encodeWithdrawals(w.family, w.prefixes, this.#ctx, this.#maxLength)) {
-          this.#writeRaw(bytes, "update");
+      for (;;) {
+        if (this.#fsm.name !== "Established" || this.#wire !== wire) return;
+        const started = performance.now();
+        while (this.adjRibOut.pending > 0 && performance.now() - started < SYNC_SLICE_MS) {
+          this.#syncBatch(SYNC_BATCH);
         }
+        if (this.adjRibOut.pending === 0) break;
+        await yieldToEventLoop();
+        if (this.#unsentBytes > SYNC_HIGH_WATER_BYTES) await this.#peerReadsOrReset(wire);
       }
-      const sent: AnnounceGroup[] = [];
-      for (const g of diff.announce) {
-        try {
-          this.#sendGroup(g);
-          sent.push(g);
-        } catch (err) {
-          // A route that cannot be encoded (bad attribute text) must not take the session down.
-          this.#log("error", `cannot announce ${g.prefixes.join(", ")}: ${String(err)}`);
-        }
-      }
-      this.adjRibOut.commit({ withdraw: diff.withdraw, announce: sent });
-      if (initial) {
-        for (const family of families) this.#send(endOfRib(family));
-        this.#restarting = false;
-      }
+      this.#sendEndOfRibIfDue();
     } finally {
       this.#syncing = false;
+      if (!this.#syncBusy()) {
+        const waiters = this.#syncWaiters;
+        this.#syncWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     }
+  }
+
+  /** Wait until the peer has read our backlog, at most a hold time; else reset (RFC 4486 8). */
+  async #peerReadsOrReset(wire: Wire | undefined): Promise<void> {
+    const waitMs = Math.max(this.#fsm.holdTime, 30) * 1000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#writeChain,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (this.#wire !== wire || this.#unsentBytes <= SYNC_HIGH_WATER_BYTES) return;
+    this.#lastError = `peer is not reading: ${this.#unsentBytes} bytes unsent after ${waitMs} ms`;
+    this.#log("warning", this.#lastError);
+    this.#dispatch({
+      type: "AutomaticStop",
+      notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.OutOfResources },
+    });
+  }
+
+  /** Diff at most `limit` dirty prefixes and write them as UPDATEs. */
+  #syncBatch(limit: number): void {
+    const diff = this.adjRibOut.diff(this.#ctx.families, this.resolve, limit);
+    let prefixes = 0;
+    for (const w of diff.withdraw) {
+      for (const bytes of encodeWithdrawals(w.family, w.prefixes, this.#ctx, this.#maxLength)) {
+        this.#writeRaw(bytes, "update");
+      }
+      prefixes += w.prefixes.length;
+    }
+    const sent: AnnounceGroup[] = [];
+    for (const g of diff.announce) {
+      try {
+        this.#sendGroup(g);
+        sent.push(g);
+        prefixes += g.prefixes.length;
+      } catch (err) {
+        // A route that cannot be encoded (bad attribute text) must not take the session down.
+        this.#log("error", `cannot announce ${g.prefixes.join(", ")}: ${String(err)}`);
+      }
+    }
+    const done: RibDiff = { withdraw: diff.withdraw, announce: sent };
+    this.adjRibOut.commit(done);
+    if (prefixes > 0) this.#counters?.prefixUpdates("sent", prefixes);
+  }
+
+  #sendEndOfRibIfDue(): void {
+    if (!this.#endOfRibPending || this.adjRibOut.pending > 0) return;
+    if (this.#fsm.name !== "Established") return;
+    this.#endOfRibPending = false;
+    for (const family of this.#ctx.families) this.#send(endOfRib(family));
+    this.#restarting = false;
   }
 
   #sendGroup(g: AnnounceGroup): void {
@@ -989,11 +1139,16 @@ export class BgpSession {
       this.#events.onEndOfRib?.(eorFamily, this);
       return;
     }
+    let count = 0;
     for (const w of withdrawnByUpdate(update, treatAsWithdraw)) {
       for (const p of w.prefixes) this.adjRibIn.delete(p);
+      count += w.prefixes.length;
     }
     const { mpReach: _r, mpUnreach: _u, ...shared } = update.attributes;
-    for (const a of announcedByUpdate(update, treatAsWithdraw)) {
+    const announced = announcedByUpdate(update, treatAsWithdraw);
+    for (const a of announced) count += a.prefixes.length;
+    if (count > 0) this.#counters?.prefixUpdates("received", count);
+    for (const a of announced) {
       for (const prefix of a.prefixes) {
         this.adjRibIn.set({ prefix, family: a.family, attributes: shared });
         const limit = this.neighbor.maxPrefixes;
@@ -1021,9 +1176,31 @@ export class BgpSession {
     if (this.#fsm.name !== "Established" || subtype !== "normal") return;
     const family = familyOf(afi, safi);
     if (!family || !this.#ctx.families.includes(family)) return;
+    void this.#answerRouteRefresh(family);
+  }
+
+  /**
+   * Re-send what the peer has from us for `family`, in slices (a 100,000-route
+   * answer must not stall the loop), between BoRR and EoRR when enhanced
+   * (RFC 7313 §4). Changes sent meanwhile by the sliced sender are fine: each
+   * UPDATE reflects the Adj-RIB-Out at the moment it is written.
+   */
+  async #answerRouteRefresh(family: Family): Promise<void> {
+    const wire = this.#wire;
+    const { afi, safi } = afiSafiOf(family);
     const enhanced = this.#hasCapability("enhanced-route-refresh");
     if (enhanced) this.#send({ type: "route-refresh", afi, safi, subtype: "borr" });
-    for (const g of this.adjRibOut.sentGroups(family)) this.#sendGroup(g);
+    const prefixes = this.adjRibOut.sentPrefixes(family);
+    let started = performance.now();
+    for (let i = 0; i < prefixes.length; i += SYNC_BATCH) {
+      if (performance.now() - started >= SYNC_SLICE_MS) {
+        await yieldToEventLoop();
+        if (this.#wire !== wire || this.#fsm.name !== "Established") return;
+        started = performance.now();
+      }
+      const chunk = prefixes.slice(i, i + SYNC_BATCH);
+      for (const g of this.adjRibOut.sentGroups(chunk, this.resolve)) this.#sendGroup(g);
+    }
     if (enhanced) this.#send({ type: "route-refresh", afi, safi, subtype: "eorr" });
   }
 
@@ -1047,12 +1224,14 @@ export class BgpSession {
   #write(wire: Wire, msg: BgpMessage, ctx: CodecContext): void {
     const bytes = encodeMessage(msg, ctx);
     this.#sent[msg.type]++;
+    this.#counters?.message("sent", msg.type);
     this.#chain(wire.conn, bytes);
   }
 
   #writeRaw(bytes: Uint8Array, type: keyof MessageCounters): void {
     if (!this.#wire) return;
     this.#sent[type]++;
+    this.#counters?.message("sent", type);
     this.#chain(this.#wire.conn, bytes);
   }
 

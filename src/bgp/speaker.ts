@@ -1,6 +1,11 @@
 /**
  * The BGP speaker: one session per configured neighbor, the listeners for
- * passive neighbors, and the table of routes we originate.
+ * passive neighbors, and the one table of routes we originate.
+ *
+ * The table is shared with every session: `announce`/`withdraw` change one
+ * entry and tell each session which prefix changed (O(1) per session); each
+ * session's Adj-RIB-Out marks it dirty and sends it on the next turn of the
+ * event loop, grouped with whatever else changed (src/bgp/rib.ts).
  *
  * @module
  */
@@ -8,7 +13,7 @@ import type { AnycastConfig, NeighborConfig, SpeakerConfig } from "../config/mod
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { FsmStateName } from "./fsm.ts";
 import type { RouteSpec } from "./route.ts";
-import { BgpSession, type SessionStatus } from "./session.ts";
+import { BgpSession, type MessageCounters, type SessionStatus } from "./session.ts";
 import { type BgpListener, tcpTransport, type Transport } from "./transport.ts";
 
 export interface SpeakerOptions {
@@ -22,6 +27,16 @@ export interface SpeakerOptions {
   restarting?: boolean;
   random?: () => number;
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+  /** Message and prefix counters, incremented where messages are sent and received. */
+  counters?: SpeakerCounters;
+  /** Longest stop() and removeNeighbor() wait for withdraws to be sent (default 5000 ms). */
+  settleMs?: number;
+}
+
+/** Per-peer counters (the metrics reporter implements them). */
+export interface SpeakerCounters {
+  bgpMessage(peer: string, direction: "sent" | "received", type: keyof MessageCounters): void;
+  bgpPrefixUpdates(peer: string, direction: "sent" | "received", count: number): void;
 }
 
 export interface StopOptions {
@@ -52,6 +67,7 @@ export class BgpSpeaker {
   #options: SpeakerOptions;
   #sessions: BgpSession[] = [];
   #listeners: BgpListener[] = [];
+  /** The one route table: prefix -> route we originate. Sessions read it, never copy it. */
   #routes = new Map<string, RouteSpec>();
   #stateListeners = new Set<(change: PeerStateChange) => void>();
   #started = false;
@@ -82,6 +98,8 @@ export class BgpSpeaker {
           : {}),
         ...(options.random ? { random: options.random } : {}),
         ...(options.log ? { log: options.log } : {}),
+        routes: this.#routes,
+        ...(options.counters ? { counters: countersFor(options.counters, neighbor.address) } : {}),
       },
       {
         onStateChange: (from, to) => {
@@ -96,29 +114,63 @@ export class BgpSpeaker {
    * routes and starts at once if the speaker runs. A passive neighbor is
    * only reachable if a listener already covers its local address.
    */
-  addNeighbor(neighbor: NeighborConfig): BgpSession {
+  addNeighbor(
+    neighbor: NeighborConfig,
+    options: { hold?: (neighborAddress: string) => boolean } = {},
+  ): BgpSession {
     if (this.#sessions.some((s) => s.neighbor.address === neighbor.address)) {
       throw new RangeError(`Cannot add neighbor ${neighbor.address}: it exists`);
     }
     const session = this.#createSession(neighbor);
     this.#sessions.push(session);
-    if (this.#started) {
-      session.setRoutes(this.#routes.values());
-      session.start();
-    }
+    // It reads the shared table when it reaches Established. BFD may hold it (RFC 5882 §4.3).
+    if (this.#started && !options.hold?.(neighbor.address)) session.start();
     return session;
   }
 
-  /** Remove a neighbor at run time: withdraw, Cease (RFC 4486 subcode 3, deconfigured) and close. */
-  async removeNeighbor(address: string, options: StopOptions = {}): Promise<boolean> {
+  /**
+   * Remove a neighbor at run time: withdraw (sliced, bounded by `settleMs`),
+   * Cease (RFC 4486 subcode 3, deconfigured, unless `ceaseSubcode` says
+   * otherwise) and close. A listener no remaining neighbor needs is closed.
+   */
+  async removeNeighbor(
+    address: string,
+    options: StopOptions & { ceaseSubcode?: number } = {},
+  ): Promise<boolean> {
     const session = this.#sessions.find((s) => s.neighbor.address === address);
     if (!session) return false;
     this.#sessions = this.#sessions.filter((s) => s !== session);
-    session.setRoutes([]);
-    session.syncNow();
+    session.useTable(new Map());
+    await this.#settled([session]);
     session.stop({ ceaseSubcode: 3, ...options });
     await session.flushed();
+    this.#closeUnusedListeners();
     return true;
+  }
+
+  /** Wait until `sessions` have sent everything, at most `settleMs`. */
+  async #settled(sessions: readonly BgpSession[]): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(sessions.map((s) => s.synced())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.settleMs ?? 5000))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Close listeners whose address no configured neighbor is accepted on any more. */
+  #closeUnusedListeners(): void {
+    const wanted = new Set<string>();
+    for (const s of this.#sessions) {
+      const hostname = this.#listenAddressOf(s.neighbor, false);
+      if (hostname !== undefined) wanted.add(hostname);
+    }
+    this.#listeners = this.#listeners.filter((l) => {
+      if (wanted.has(l.hostname)) return true;
+      this.#options.log?.("info", `closing the BGP listener on ${l.hostname}: no neighbor uses it`);
+      l.close();
+      return false;
+    });
   }
 
   get sessions(): readonly BgpSession[] {
@@ -131,8 +183,7 @@ export class BgpSpeaker {
     await this.listen();
     this.#started = true;
     for (const s of this.#sessions) {
-      s.setRoutes(this.#routes.values());
-      // BFD may hold a session until its path is Up (RFC 5882 §4.3; src/bfd/daemon.ts starts it).
+      // BFD may hold a session until its path is Up (RFC 5882 §4.3; src/daemon/bfd.ts starts it).
       if (!options.hold?.(s.neighbor.address)) s.start();
     }
   }
@@ -145,7 +196,7 @@ export class BgpSpeaker {
     if (this.#listening) return;
     this.#listening = true;
     const addresses = new Set<string>();
-    for (const n of this.#options.neighbors) {
+    for (const { neighbor: n } of this.#sessions) {
       const hostname = this.#listenAddressOf(n);
       if (hostname !== undefined) addresses.add(hostname);
     }
@@ -160,14 +211,16 @@ export class BgpSpeaker {
   }
 
   /** Where a passive neighbor is accepted; undefined when it is not (with a warning). */
-  #listenAddressOf(n: NeighborConfig): string | undefined {
+  #listenAddressOf(n: NeighborConfig, warn = true): string | undefined {
     if (!n.passive) return undefined;
     // listenPort 0 means "do not listen" in the config: such a neighbor can never come up.
     if (this.#options.speaker.listenPort === 0) {
-      this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
+      if (warn) {
+        this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
+      }
       return undefined;
     }
-    if (!n.localAddress) {
+    if (!n.localAddress && warn) {
       // Without a local address only the wildcard is left, which takes the port from
       // every other daemon on the host: say so.
       this.#options.log?.(
@@ -218,29 +271,33 @@ export class BgpSpeaker {
     return this.#listeners[0]?.port;
   }
 
-  /** Announce (or change) one prefix; idempotent (the health reconciler's RouteSink). */
+  /** Announce (or change) one prefix; idempotent. O(sessions). */
   announce(prefix: string, route: RouteSpec): void {
+    // A new object per change: sessions cache the route they make per object.
     this.#routes.set(prefix, { ...route, prefix });
-    this.#push();
+    for (const s of this.#sessions) s.routeChanged(prefix);
   }
 
-  /** Withdraw one prefix; idempotent. */
+  /** Withdraw one prefix; idempotent. O(sessions). */
   withdraw(prefix: string): void {
-    if (this.#routes.delete(prefix)) this.#push();
+    if (!this.#routes.delete(prefix)) return;
+    for (const s of this.#sessions) s.routeChanged(prefix);
   }
 
-  /** Replace the whole originated table. */
+  /** Replace the whole originated table (only what differs reaches the sessions). O(N). */
   setRoutes(routes: Iterable<RouteSpec>): void {
-    this.#routes = new Map([...routes].map((r) => [r.prefix, r]));
-    this.#push();
+    const next = new Map([...routes].map((r) => [r.prefix, r]));
+    for (const prefix of [...this.#routes.keys()]) if (!next.has(prefix)) this.withdraw(prefix);
+    for (const [prefix, route] of next) this.announce(prefix, route);
+  }
+
+  /** The route table (read-only view). */
+  get table(): ReadonlyMap<string, RouteSpec> {
+    return this.#routes;
   }
 
   routes(): RouteSpec[] {
     return [...this.#routes.values()];
-  }
-
-  #push(): void {
-    for (const s of this.#sessions) s.setRoutes(this.#routes.values());
   }
 
   peers(): SessionStatus[] {
@@ -261,13 +318,12 @@ export class BgpSpeaker {
   async stop(options: StopOptions = {}): Promise<void> {
     for (const l of this.#listeners) l.close();
     this.#listeners = [];
-    for (const s of this.#sessions) {
-      if (!options.keepRoutes) {
-        s.setRoutes([]);
-        s.syncNow();
-      }
-      s.stop(options);
+    if (!options.keepRoutes) {
+      // Withdraw everything (sliced by each session's sender), then say goodbye.
+      for (const s of this.#sessions) s.useTable(new Map());
+      await this.#settled(this.#sessions);
     }
+    for (const s of this.#sessions) s.stop(options);
     await Promise.all(this.#sessions.map((s) => s.flushed()));
     this.#started = false;
     this.#listening = false;
@@ -276,4 +332,13 @@ export class BgpSpeaker {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+function countersFor(counters: SpeakerCounters, peer: string) {
+  return {
+    message: (direction: "sent" | "received", type: keyof MessageCounters) =>
+      counters.bgpMessage(peer, direction, type),
+    prefixUpdates: (direction: "sent" | "received", count: number) =>
+      counters.bgpPrefixUpdates(peer, direction, count),
+  };
 }

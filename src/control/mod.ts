@@ -11,3 +11,4 @@ export * from "./client.ts";
 export * from "./prefix_control.ts";
 export * from "./format.ts";
 export * from "./backend.ts";
+export * from "./daemon_backend.ts";

@@ -1,6 +1,6 @@
 /**
  * The prefix half of a `ControlBackend`, built on the health engine and the
- * route reconciler: drain, undrain and maintenance act on configured
+ * route table: drain, undrain and maintenance act on configured
  * prefixes; announce and withdraw manage operator prefixes that are not in
  * the config. The daemon adds status, peers and routes.
  *
@@ -18,9 +18,10 @@ import {
   type ProbeResultInfo,
 } from "./types.ts";
 
-/** What PrefixControl needs of the reconciler. */
+/** What PrefixControl needs of the route table. */
 export interface RouteTable {
   setDesired(prefix: string, route: RouteSpec | undefined): void;
+  /** Prefixes the table announces now. */
   readonly announced: ReadonlyMap<string, unknown>;
 }
 
@@ -48,6 +49,11 @@ export class PrefixControl implements PrefixBackend {
     this.#routes = routes;
     this.#clock = options.clock ?? systemClock;
     this.#probeResults = options.probeResults ?? (() => []);
+  }
+
+  /** Prefixes announced by an operator (in the route table next to the configured ones). */
+  get manualCount(): number {
+    return this.#manual.size;
   }
 
   prefixes(): PrefixInfo[] {
@@ -117,9 +123,9 @@ export class PrefixControl implements PrefixBackend {
     this.#routes.setDesired(prefix, undefined);
   }
 
-  drain(target: PrefixTarget): string[] {
+  async drain(target: PrefixTarget): Promise<string[]> {
     if ("all" in target) {
-      this.#engine.drainAll();
+      await this.#engine.drainAll();
       return this.#engine.statuses().map((s) => s.prefix);
     }
     this.#configured(target.prefix);
@@ -127,9 +133,9 @@ export class PrefixControl implements PrefixBackend {
     return [target.prefix];
   }
 
-  undrain(target: PrefixTarget): string[] {
+  async undrain(target: PrefixTarget): Promise<string[]> {
     if ("all" in target) {
-      this.#engine.undrainAll();
+      await this.#engine.undrainAll();
       return this.#engine.statuses().map((s) => s.prefix);
     }
     this.#configured(target.prefix);

@@ -40,10 +40,7 @@ export function diffBy<T>(
   return diff;
 }
 
-/** The probe and service fields of a prefix: when these change its probes restart. */
-export function probeKey(p: PrefixConfig): string {
-  return JSON.stringify([p.name, p.startupProbe, p.livenessProbe, p.readinessProbe, p.service]);
-}
+export { probeKey } from "../health/supervisor.ts";
 
 export interface ConfigDiff {
   neighbors: KeyedDiff<NeighborConfig>;

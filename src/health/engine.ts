@@ -1,7 +1,9 @@
 /**
  * Runs the per-prefix policy machines: feeds them health, maintenance and
- * operator events, carries out their drain timers, and hands every decision's
- * desired route to a `DesiredRouteTarget` (the `RouteReconciler`).
+ * operator events, carries out their drain timers, and writes every
+ * decision's route into the route table (a `DesiredRouteTarget`: the BGP
+ * speaker's table, through the daemon). One event costs O(1) in the number
+ * of prefixes; work over every prefix (start, shutdown, drain all) is sliced.
  *
  * @module
  */
@@ -19,8 +21,39 @@ import {
   type PolicyInputs,
   type PolicyPrefix,
   type Readiness,
+  type RouteSpec,
 } from "./policy.ts";
-import type { DesiredRouteTarget } from "./reconciler.ts";
+import { forEachSliced } from "../util/slice.ts";
+
+/** Where policy decisions go: the route table (set = announce, undefined = withdraw). */
+export interface DesiredRouteTarget {
+  setDesired(prefix: string, route: RouteSpec | undefined): void;
+}
+
+/** More prefixes than this in one event: per-prefix decisions are logged at debug, with a summary. */
+export const BULK_THRESHOLD = 5;
+
+/** Whether two routes are the same announcement (no JSON: this runs once per decision). */
+export function sameRoute(a: RouteSpec | undefined, b: RouteSpec | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (
+    a.prefix !== b.prefix || a.family !== b.family || a.origin !== b.origin ||
+    a.nextHop !== b.nextHop || a.nextHopLinkLocal !== b.nextHopLinkLocal ||
+    a.prependAsn !== b.prependAsn
+  ) return false;
+  const x = a.attributes, y = b.attributes;
+  return x === y || (
+    x.med === y.med && x.localPref === y.localPref && x.asPathPrepend === y.asPathPrepend &&
+    sameList(x.communities, y.communities) &&
+    sameList(x.extendedCommunities, y.extendedCommunities) &&
+    sameList(x.largeCommunities, y.largeCommunities)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
+}
 
 /** Asked about a prefix that is not in the config. Callers map it to "not found". */
 export class UnknownPrefixError extends Error {
@@ -42,8 +75,12 @@ export interface PrefixStatus extends Decision {
 export interface PolicyEngineOptions {
   /** Default the system clock. */
   clock?: Clock;
-  /** Called when a prefix's decision changes (state, reason or route), and once at start. */
-  onDecision?: (status: PrefixStatus, previous: PrefixStatus | undefined) => void;
+  /**
+   * Called when a prefix's decision changes (state, reason or route), and once
+   * at start. `bulk` is true when one event touched more than BULK_THRESHOLD
+   * prefixes (log those at debug; `summary()` says it in one line).
+   */
+  onDecision?: (status: PrefixStatus, previous: PrefixStatus | undefined, bulk: boolean) => void;
 }
 
 interface Entry {
@@ -65,6 +102,10 @@ export class PolicyEngine {
   #drainWaiters: (() => void)[] = [];
   #started = false;
   #shuttingDown = false;
+  /** Inside an event that touches many prefixes. */
+  #bulk = false;
+  /** While shutdown() waits: prefixes not drained yet. */
+  #notDrained = 0;
 
   constructor(
     prefixes: readonly PrefixConfig[],
@@ -87,10 +128,41 @@ export class PolicyEngine {
     }
   }
 
-  /** Publish the initial decisions: static prefixes are announced, all others wait for health. */
-  start(): void {
+  /**
+   * Publish the initial decisions: static prefixes are announced, all others
+   * wait for health. Sliced; resolves once every prefix is published.
+   */
+  start(): Promise<void> {
     this.#started = true;
-    for (const prefix of this.#entries.keys()) this.#publish(prefix);
+    return this.#sliced([...this.#entries.keys()], (prefix) => {
+      if (this.#entries.has(prefix)) this.#publish(prefix);
+    });
+  }
+
+  /** Run `fn` over `items` in slices, as one bulk operation when there are many. */
+  async #sliced<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+    const bulk = items.length > BULK_THRESHOLD;
+    await forEachSliced(items, (item) => {
+      const outer = this.#bulk;
+      this.#bulk = bulk;
+      try {
+        fn(item);
+      } finally {
+        this.#bulk = outer;
+      }
+    });
+  }
+
+  /** "100000 prefixes: 99998 up (static), 2 unknown (probe)": one line for logs and status. */
+  summary(): string {
+    const counts = new Map<string, number>();
+    for (const entry of this.#entries.values()) {
+      const state = entry.status?.state ?? "unknown";
+      const key = `${state} (${entry.gating})`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const parts = [...counts].sort(([a], [b]) => a < b ? -1 : 1).map(([k, n]) => `${n} ${k}`);
+    return `${this.#entries.size} prefixes: ${parts.length ? parts.join(", ") : "none"}`;
   }
 
   /**
@@ -207,14 +279,22 @@ export class PolicyEngine {
   /** An anycastd service's state changed: re-evaluate every prefix it gates. */
   setServiceState(service: string, up: boolean | undefined): void {
     this.#serviceStates.set(service, up);
-    for (const [prefix, entry] of this.#entries) {
-      if (entry.gating !== "services" || !entry.config.services.includes(service)) continue;
-      const health = combineServices(
-        this.#serviceStates,
-        entry.config.services,
-        entry.config.servicesMode,
-      );
-      this.#event(prefix, { type: "health", health });
+    const gated = [...this.#entries].filter(([, e]) =>
+      e.gating === "services" && e.config.services.includes(service)
+    );
+    const outer = this.#bulk;
+    this.#bulk = gated.length > BULK_THRESHOLD;
+    try {
+      for (const [prefix, entry] of gated) {
+        const health = combineServices(
+          this.#serviceStates,
+          entry.config.services,
+          entry.config.servicesMode,
+        );
+        this.#event(prefix, { type: "health", health });
+      }
+    } finally {
+      this.#bulk = outer;
     }
   }
 
@@ -235,12 +315,13 @@ export class PolicyEngine {
     this.#event(prefix, { type: "undrain" });
   }
 
-  drainAll(): void {
-    for (const prefix of this.#entries.keys()) this.drain(prefix);
+  /** Drain every prefix; sliced (the API answers once all are draining). */
+  drainAll(): Promise<void> {
+    return this.#sliced([...this.#entries.keys()], (p) => this.#entries.has(p) && this.drain(p));
   }
 
-  undrainAll(): void {
-    for (const prefix of this.#entries.keys()) this.undrain(prefix);
+  undrainAll(): Promise<void> {
+    return this.#sliced([...this.#entries.keys()], (p) => this.#entries.has(p) && this.undrain(p));
   }
 
   /**
@@ -248,10 +329,13 @@ export class PolicyEngine {
    * each is withdrawn from the desired routes. Await the reconciler's
    * `settled()` afterwards to know the speaker has sent the withdraws.
    */
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.#shuttingDown = true;
-    for (const prefix of this.#entries.keys()) this.#event(prefix, { type: "shutdown" });
-    if (this.#allDrained()) return Promise.resolve();
+    await this.#sliced([...this.#entries.keys()], (prefix) => {
+      if (this.#entries.has(prefix)) this.#event(prefix, { type: "shutdown" });
+    });
+    this.#notDrained = this.#countNotDrained();
+    if (this.#notDrained === 0) return;
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -270,6 +354,7 @@ export class PolicyEngine {
 
   #event(prefix: string, event: PolicyEvent): void {
     const entry = this.#entry(prefix);
+    const wasDrained = entry.inputs.drain;
     const { next, actions } = applyEvent(entry.config, entry.inputs, event);
     entry.inputs = next;
     for (const action of actions) {
@@ -289,15 +374,22 @@ export class PolicyEngine {
     }
     if (this.#started) this.#publish(prefix);
     this.#forgetIfRemoved(prefix, entry);
-    if (this.#drainWaiters.length > 0 && this.#allDrained()) {
+    // Counted down as prefixes finish draining; the O(N) recount runs only at zero.
+    if (
+      this.#drainWaiters.length > 0 && wasDrained !== "drained" &&
+      entry.inputs.drain === "drained" &&
+      --this.#notDrained <= 0 && (this.#notDrained = this.#countNotDrained()) === 0
+    ) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       for (const resolve of waiters) resolve();
     }
   }
 
-  #allDrained(): boolean {
-    return [...this.#entries.values()].every((e) => e.inputs.drain === "drained");
+  #countNotDrained(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.inputs.drain !== "drained") n++;
+    return n;
   }
 
   #statusOf(entry: Entry, sinceMs: number): PrefixStatus {
@@ -323,14 +415,13 @@ export class PolicyEngine {
     const now = this.#clock.now();
     const candidate = this.#statusOf(entry, now);
     if (previous && previous.state === candidate.state) candidate.sinceMs = previous.sinceMs;
-    const routeChanged = !previous ||
-      JSON.stringify(previous.route) !== JSON.stringify(candidate.route);
+    const routeChanged = !previous || !sameRoute(previous.route, candidate.route);
     const changed = routeChanged || previous.state !== candidate.state ||
       previous.reason !== candidate.reason;
     entry.status = candidate;
     if (!changed) return;
     // Only a different route reaches the target: a new reason alone is no UPDATE.
     if (routeChanged) this.#target.setDesired(prefix, candidate.route);
-    this.#onDecision?.(candidate, previous);
+    this.#onDecision?.(candidate, previous, this.#bulk);
   }
 }

@@ -1,11 +1,11 @@
 /**
  * Health to routes: the per-prefix route policy, the engine that runs it,
- * the reconciler that drives the speaker, and the maintenance file watcher.
+ * the supervisor that runs probes and services, and the maintenance file watcher.
  *
  * @module
  */
 export * from "./policy.ts";
 export * from "./engine.ts";
-export * from "./reconciler.ts";
+export * from "./supervisor.ts";
 export * from "./maintenance.ts";
 export * from "./probe_events.ts";

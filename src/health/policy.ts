@@ -31,16 +31,9 @@ export type DrainPhase = "none" | "draining" | "drained";
 /** A prefix config as the policy reads it; `drainAttributes` is optional until the model has it. */
 export type PolicyPrefix = PrefixConfig & { drainAttributes?: RouteAttributes };
 
-/** What the speaker should announce for one prefix. */
-export interface RouteSpec {
-  prefix: string;
-  family: PrefixConfig["family"];
-  nextHop?: string;
-  nextHopLinkLocal?: string;
-  origin: PrefixConfig["origin"];
-  prependAsn?: number;
-  attributes: RouteAttributes;
-}
+/** What the speaker should announce for one prefix: the route table's entry type. */
+export type { RouteSpec } from "../bgp/route.ts";
+import type { RouteSpec } from "../bgp/route.ts";
 
 /** The desired route: undefined = withdrawn. */
 export type DesiredRoute = RouteSpec | undefined;

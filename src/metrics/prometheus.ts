@@ -41,6 +41,9 @@ export class PrometheusMetrics implements MetricsReporter {
 
   #configReloads: client.Counter<string>;
   #configReloadFailures: client.Counter<string>;
+  #loopLag: client.Histogram<string>;
+  #loopLagMax: client.Gauge<string>;
+  #loopLagMaxSeen = 0;
   #peerState: client.Gauge<string>;
   #peerUp: client.Gauge<string>;
   #messages: Record<Direction, client.Counter<string>>;
@@ -87,6 +90,19 @@ export class PrometheusMetrics implements MetricsReporter {
     this.#configReloadFailures = counter(
       "anycast_config_reload_failures_total",
       "Config reloads that failed (the old config stays in use)",
+      [],
+    );
+
+    this.#loopLag = new client.Histogram({
+      name: "anycast_event_loop_lag_seconds",
+      help: "How late a 100 ms timer fired: time the event loop was busy with other work",
+      labelNames: [],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.#loopLagMax = gauge(
+      "anycast_event_loop_lag_max_seconds",
+      "Largest event-loop lag seen since the daemon started",
       [],
     );
 
@@ -274,6 +290,14 @@ export class PrometheusMetrics implements MetricsReporter {
       }
     } else {
       this.#establishedAt.set(peer, -1);
+    }
+  }
+
+  eventLoopLag(seconds: number): void {
+    this.#loopLag.observe(seconds);
+    if (seconds > this.#loopLagMaxSeen) {
+      this.#loopLagMaxSeen = seconds;
+      this.#loopLagMax.set(seconds);
     }
   }
 

@@ -31,6 +31,8 @@ export type Direction = "sent" | "received";
 export interface MetricsReporter {
   /** A config reload was attempted (SIGHUP). */
   configReload(ok: boolean): void;
+  /** How late a periodic timer fired: the event loop was busy that long (src/metrics/loop_lag.ts). */
+  eventLoopLag(seconds: number): void;
 
   /** A BGP session entered an RFC 4271 FSM state (Idle ... Established). */
   peerState(peer: string, state: string): void;
@@ -74,6 +76,7 @@ const nothing = () => {};
 /** Reports nothing: the default wherever metrics are optional. */
 export const noopMetrics: MetricsReporter = {
   configReload: nothing,
+  eventLoopLag: nothing,
   peerState: nothing,
   bgpMessage: nothing,
   bgpPrefixUpdates: nothing,

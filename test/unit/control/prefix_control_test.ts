@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { PrefixControl } from "../../../src/control/prefix_control.ts";
 import { ControlError } from "../../../src/control/types.ts";
 import { PolicyEngine, UnknownPrefixError } from "../../../src/health/engine.ts";
-import { RouteReconciler } from "../../../src/health/reconciler.ts";
 import type { RouteSpec } from "../../../src/health/policy.ts";
 import { FakeClock } from "../../../src/util/clock.ts";
 import { prefixConfig, tcpProbe } from "../health/_fixtures.ts";
@@ -10,32 +9,32 @@ import { prefixConfig, tcpProbe } from "../health/_fixtures.ts";
 function setup() {
   const clock = new FakeClock(10_000);
   const rib = new Map<string, RouteSpec>();
-  const reconciler = new RouteReconciler({
-    announce: (p, r) => void rib.set(p, r),
-    withdraw: (p) => void rib.delete(p),
-  }, { clock });
+  // The route table as the daemon gives it to the engine and the control API.
+  const table = {
+    setDesired: (p: string, r: RouteSpec | undefined) => void (r ? rib.set(p, r) : rib.delete(p)),
+    announced: rib,
+  };
   const engine = new PolicyEngine(
     [
       prefixConfig({ prefix: "192.0.2.1/32", drainMs: 5000 }),
       prefixConfig({ prefix: "192.0.2.2/32", readinessProbe: tcpProbe }),
     ],
-    reconciler,
+    table,
     { clock },
   );
   engine.start();
-  const control = new PrefixControl(engine, reconciler, {
+  const control = new PrefixControl(engine, table, {
     clock,
     probeResults: (p) => p === "192.0.2.2/32" ? [{ probe: "readiness", ok: false }] : [],
   });
-  return { clock, rib, reconciler, engine, control };
+  return { clock, rib, engine, control };
 }
 
 const status = (control: PrefixControl, prefix: string) =>
   control.prefixes().find((p) => p.prefix === prefix)!;
 
 Deno.test("PrefixControl.prefixes() lists states, announce status and probe results", async () => {
-  const { control, reconciler, clock } = setup();
-  await reconciler.settled();
+  const { control, clock } = setup();
   clock.tick(3000);
   const one = status(control, "192.0.2.1/32");
   assert.equal(one.state, "up");
@@ -47,14 +46,13 @@ Deno.test("PrefixControl.prefixes() lists states, announce status and probe resu
 });
 
 Deno.test("PrefixControl announces and withdraws operator prefixes, not configured ones", async () => {
-  const { control, reconciler, rib } = setup();
+  const { control, rib } = setup();
   control.announce({
     prefix: "198.51.100.0/24",
     communities: ["65000:1"],
     largeCommunities: [],
     med: 9,
   });
-  await reconciler.settled();
   assert.equal(rib.get("198.51.100.0/24")?.attributes.med, 9);
   assert.equal(status(control, "198.51.100.0/24").state, "manual");
   assert.throws(
@@ -64,7 +62,6 @@ Deno.test("PrefixControl announces and withdraws operator prefixes, not configur
   assert.throws(() => control.withdraw("192.0.2.1/32"), /use drain or maintenance/);
   assert.throws(() => control.drain({ prefix: "198.51.100.0/24" }), /withdraw it instead/);
   control.withdraw("198.51.100.0/24");
-  await reconciler.settled();
   assert.equal(rib.has("198.51.100.0/24"), false);
   assert.throws(
     () => control.withdraw("198.51.100.0/24"),
@@ -73,12 +70,10 @@ Deno.test("PrefixControl announces and withdraws operator prefixes, not configur
 });
 
 Deno.test("PrefixControl drain and maintenance drive the engine", async () => {
-  const { control, reconciler, rib, clock, engine } = setup();
+  const { control, rib, clock, engine } = setup();
   assert.deepEqual(control.drain({ all: true }), ["192.0.2.1/32", "192.0.2.2/32"]);
-  await reconciler.settled();
   assert.ok(rib.get("192.0.2.1/32")?.attributes.communities.includes("65535:0"));
   clock.tick(5000);
-  await reconciler.settled();
   assert.equal(rib.has("192.0.2.1/32"), false);
   control.undrain({ prefix: "192.0.2.1/32" });
   control.maintenance("192.0.2.1/32", true);

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { AdjRibIn, AdjRibOut, type OutRoute } from "../../../../src/bgp/rib.ts";
+import {
+  AdjRibIn,
+  AdjRibOut,
+  keyed,
+  type KeyedRoute,
+  type OutRoute,
+} from "../../../../src/bgp/rib.ts";
 import { outRouteFor, type RouteSpec } from "../../../../src/bgp/route.ts";
 import type { RouteAttributes } from "../../../../src/config/model.ts";
 
@@ -14,10 +20,37 @@ function route(prefix: string, med = 10, nextHop = "203.0.113.1"): OutRoute {
 
 const both = ["ipv4-unicast", "ipv6-unicast"] as const;
 
+/** A route table as a session holds it: prefix -> keyed route; changes mark the RIB dirty. */
+class Table {
+  routes = new Map<string, KeyedRoute>();
+  readonly rib = new AdjRibOut();
+  readonly resolve = (prefix: string) => this.routes.get(prefix);
+  set(...routes: OutRoute[]): this {
+    for (const r of routes) {
+      this.routes.set(r.prefix, keyed(r));
+      this.rib.markDirty(r.prefix);
+    }
+    return this;
+  }
+  remove(...prefixes: string[]): this {
+    for (const p of prefixes) {
+      this.routes.delete(p);
+      this.rib.markDirty(p);
+    }
+    return this;
+  }
+  diff(families: readonly ("ipv4-unicast" | "ipv6-unicast")[] = both, limit?: number) {
+    return this.rib.diff(families, this.resolve, limit);
+  }
+}
+
 Deno.test("AdjRibOut.diff() groups prefixes with identical attributes into one announcement", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("192.0.2.3/32", 20)]);
-  const diff = rib.diff([...both]);
+  const t = new Table().set(
+    route("192.0.2.1/32"),
+    route("192.0.2.2/32"),
+    route("192.0.2.3/32", 20),
+  );
+  const diff = t.diff();
   assert.deepEqual(diff.withdraw, []);
   assert.equal(diff.announce.length, 2);
   const sizes = diff.announce.map((g) => g.prefixes.length).sort();
@@ -25,59 +58,104 @@ Deno.test("AdjRibOut.diff() groups prefixes with identical attributes into one a
 });
 
 Deno.test("AdjRibOut.diff() is empty once committed", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32")]);
-  rib.commit(rib.diff([...both]));
-  assert.deepEqual(rib.diff([...both]), { withdraw: [], announce: [] });
-  assert.equal(rib.sentCount, 1);
+  const t = new Table().set(route("192.0.2.1/32"));
+  t.rib.commit(t.diff());
+  assert.deepEqual(t.diff(), { withdraw: [], announce: [] });
+  assert.equal(t.rib.sentCount, 1);
+  assert.equal(t.rib.pending, 0);
+});
+
+Deno.test("AdjRibOut.diff() looks only at dirty prefixes", () => {
+  const t = new Table().set(route("192.0.2.1/32"), route("192.0.2.2/32"));
+  t.rib.commit(t.diff());
+  let resolved = 0;
+  t.set(route("192.0.2.2/32", 99));
+  const diff = t.rib.diff(both, (p) => (resolved++, t.routes.get(p)));
+  assert.equal(resolved, 1);
+  assert.deepEqual(diff.announce.map((g) => g.prefixes), [["192.0.2.2/32"]]);
+});
+
+Deno.test("AdjRibOut.diff() takes at most `limit` dirty prefixes and leaves the rest pending", () => {
+  const t = new Table().set(route("192.0.2.1/32"), route("192.0.2.2/32"), route("192.0.2.3/32"));
+  const first = t.diff(both, 2);
+  assert.equal(first.announce[0]!.prefixes.length, 2);
+  assert.equal(t.rib.pending, 1);
+  t.rib.commit(first);
+  const second = t.diff();
+  assert.deepEqual(second.announce.map((g) => g.prefixes), [["192.0.2.3/32"]]);
+  assert.equal(t.rib.pending, 0);
 });
 
 Deno.test("AdjRibOut.diff() sends a changed prefix as one replacement, never withdraw first", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32", 10)]);
-  rib.commit(rib.diff([...both]));
-  rib.setRoute(route("192.0.2.1/32", 99));
-  const diff = rib.diff([...both]);
+  const t = new Table().set(route("192.0.2.1/32", 10));
+  t.rib.commit(t.diff());
+  t.set(route("192.0.2.1/32", 99));
+  const diff = t.diff();
   assert.deepEqual(diff.withdraw, []);
   assert.equal(diff.announce.length, 1);
   assert.equal(diff.announce[0]!.attributes.med, 99);
 });
 
+Deno.test("AdjRibOut.diff() does not resend a prefix set again to the same route", () => {
+  const t = new Table().set(route("192.0.2.1/32", 10));
+  t.rib.commit(t.diff());
+  t.set(route("192.0.2.1/32", 10));
+  assert.deepEqual(t.diff(), { withdraw: [], announce: [] });
+});
+
 Deno.test("AdjRibOut.diff() batches withdrawals per family", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128")]);
-  rib.commit(rib.diff([...both]));
-  rib.setDesired([]);
-  const diff = rib.diff([...both]);
+  const t = new Table().set(route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128"));
+  t.rib.commit(t.diff());
+  t.remove("192.0.2.1/32", "192.0.2.2/32", "2001:db8::1/128");
+  const diff = t.diff();
   assert.deepEqual(diff.announce, []);
   assert.deepEqual(
     diff.withdraw.map((w) => [w.family, w.prefixes.sort()]).sort(),
     [["ipv4-unicast", ["192.0.2.1/32", "192.0.2.2/32"]], ["ipv6-unicast", ["2001:db8::1/128"]]],
   );
-  rib.commit(diff);
-  assert.equal(rib.sentCount, 0);
+  t.rib.commit(diff);
+  assert.equal(t.rib.sentCount, 0);
+});
+
+Deno.test("AdjRibOut.diff() withdraws nothing for a prefix the peer never had", () => {
+  const t = new Table().set(route("192.0.2.1/32"));
+  t.remove("192.0.2.1/32");
+  assert.deepEqual(t.diff(), { withdraw: [], announce: [] });
 });
 
 Deno.test("AdjRibOut.diff() skips families that were not negotiated", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32"), route("2001:db8::1/128")]);
-  const diff = rib.diff(["ipv4-unicast"]);
+  const t = new Table().set(route("192.0.2.1/32"), route("2001:db8::1/128"));
+  const diff = t.diff(["ipv4-unicast"]);
   assert.deepEqual(diff.announce.map((g) => g.prefixes), [["192.0.2.1/32"]]);
 });
 
-Deno.test("AdjRibOut.reset() makes the next diff resend everything", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32")]);
-  rib.commit(rib.diff([...both]));
-  rib.reset();
-  assert.equal(rib.diff([...both]).announce.length, 1);
+Deno.test("AdjRibOut.markAll() after the table was replaced withdraws what is gone", () => {
+  const t = new Table().set(route("192.0.2.1/32"), route("192.0.2.2/32"));
+  t.rib.commit(t.diff());
+  t.routes = new Map([["192.0.2.3/32", keyed(route("192.0.2.3/32"))]]);
+  t.rib.markAll(t.routes.keys());
+  const diff = t.diff();
+  assert.deepEqual(diff.withdraw.map((w) => w.prefixes.sort()), [["192.0.2.1/32", "192.0.2.2/32"]]);
+  assert.deepEqual(diff.announce.map((g) => g.prefixes), [["192.0.2.3/32"]]);
+});
+
+Deno.test("AdjRibOut.reset() forgets what was sent and what was dirty", () => {
+  const t = new Table().set(route("192.0.2.1/32"));
+  t.rib.commit(t.diff());
+  t.set(route("192.0.2.2/32"));
+  t.rib.reset();
+  assert.equal(t.rib.sentCount, 0);
+  assert.equal(t.rib.pending, 0);
+  t.rib.markAll(t.routes.keys());
+  assert.equal(t.diff().announce[0]!.prefixes.length, 2);
 });
 
 Deno.test("AdjRibOut.sentGroups() returns what the peer has, for a route refresh", () => {
-  const rib = new AdjRibOut();
-  rib.setDesired([route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128")]);
-  rib.commit(rib.diff([...both]));
-  const groups = rib.sentGroups("ipv4-unicast");
+  const t = new Table().set(route("192.0.2.1/32"), route("192.0.2.2/32"), route("2001:db8::1/128"));
+  t.rib.commit(t.diff());
+  const prefixes = t.rib.sentPrefixes("ipv4-unicast");
+  assert.deepEqual(prefixes.sort(), ["192.0.2.1/32", "192.0.2.2/32"]);
+  const groups = t.rib.sentGroups(prefixes, t.resolve);
   assert.equal(groups.length, 1);
   assert.deepEqual(groups[0]!.prefixes.sort(), ["192.0.2.1/32", "192.0.2.2/32"]);
 });

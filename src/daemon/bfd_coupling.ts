@@ -7,9 +7,9 @@
  * @module
  */
 import type { BfdDefaults, NeighborConfig } from "../config/model.ts";
-import type { BfdManager } from "./manager.ts";
-import type { BfdStateName } from "./packet.ts";
-import type { BfdSessionInfo, BfdStateChange } from "./session.ts";
+import type { BfdManager } from "../bfd/manager.ts";
+import type { BfdStateName } from "../bfd/packet.ts";
+import type { BfdSessionInfo, BfdStateChange } from "../bfd/session.ts";
 
 /** NOTIFICATION Cease subcode "BFD Down" (RFC 9384 §3). */
 export const CEASE_SUBCODE_BFD_DOWN = 10;

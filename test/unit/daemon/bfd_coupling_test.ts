@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../../src/util/clock.ts";
 import { BfdManager } from "../../../src/bfd/manager.ts";
 import { MemoryNetwork } from "../../../src/bfd/memory_transport.ts";
-import { BfdBgpCoupling, type BfdCoupledSpeaker } from "../../../src/bfd/coupling.ts";
+import { BfdBgpCoupling, type BfdCoupledSpeaker } from "../../../src/daemon/bfd_coupling.ts";
 import type { BfdDefaults, NeighborConfig } from "../../../src/config/model.ts";
 
 const A = "10.255.0.1", B = "10.255.0.2";
@@ -128,7 +128,7 @@ Deno.test("BfdBgpCoupling.addNeighbor() ignores neighbors without BFD and BFD di
 });
 
 Deno.test("localAddressFor() keeps the listen address of the peer's family, else the wildcard", async () => {
-  const { localAddressFor } = await import("../../../src/bfd/coupling.ts");
+  const { localAddressFor } = await import("../../../src/daemon/bfd_coupling.ts");
   assert.equal(localAddressFor("192.0.2.1", "192.0.2.9"), "192.0.2.9");
   assert.equal(localAddressFor("2001:db8::1", "192.0.2.9"), "::");
   assert.equal(localAddressFor("192.0.2.1", "2001:db8::9"), "0.0.0.0");

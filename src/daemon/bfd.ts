@@ -13,18 +13,18 @@
  *
  * @module
  */
-import type { AnycastConfig } from "../config/model.ts";
+import type { AnycastConfig, NeighborConfig } from "../config/model.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import {
   BfdBgpCoupling,
   CEASE_SUBCODE_BFD_DOWN,
   localAddressFor,
   type NeighborBfdStatus,
-} from "./coupling.ts";
-import type { RandomSource } from "./jitter.ts";
-import { BfdManager } from "./manager.ts";
-import type { MetricsReporter } from "./session.ts";
-import { type BfdTransport, UdpTransport } from "./transport.ts";
+} from "./bfd_coupling.ts";
+import type { RandomSource } from "../bfd/jitter.ts";
+import { BfdManager } from "../bfd/manager.ts";
+import type { MetricsReporter } from "../bfd/session.ts";
+import { type BfdTransport, UdpTransport } from "../bfd/transport.ts";
 
 /** What BFD needs of one BGP session (BgpSession has it). */
 export interface BgpSessionControl {
@@ -44,18 +44,33 @@ export interface BfdServiceOptions {
   log?: BfdLog;
 }
 
+/** The BGP session the speaker has for an address now (a reload replaces session objects). */
+export type SessionLookup = (address: string) => BgpSessionControl | undefined;
+
+/** The BFD part of a neighbor's config: when it changes, the BFD session is rebuilt. */
+function bfdKey(n: NeighborConfig): string {
+  return JSON.stringify([n.bfd, n.localAddress]);
+}
+
 export class BfdService {
   readonly manager: BfdManager;
   readonly coupling: BfdBgpCoupling;
   #config: AnycastConfig;
-  #sessions = new Map<string, BgpSessionControl>();
+  #session: SessionLookup;
   #held = new Set<string>();
   #log: BfdLog;
   #clock: Clock;
 
-  private constructor(config: AnycastConfig, manager: BfdManager, clock: Clock, log: BfdLog) {
+  private constructor(
+    config: AnycastConfig,
+    manager: BfdManager,
+    session: SessionLookup,
+    clock: Clock,
+    log: BfdLog,
+  ) {
     this.#config = config;
     this.manager = manager;
+    this.#session = session;
     this.#clock = clock;
     this.#log = log;
     this.coupling = new BfdBgpCoupling(manager, {
@@ -76,7 +91,7 @@ export class BfdService {
   /** Open the sockets and start a BFD session per BFD neighbor; call before `BgpSpeaker.start`. */
   static async start(
     config: AnycastConfig,
-    sessions: readonly BgpSessionControl[],
+    session: SessionLookup,
     options: BfdServiceOptions = {},
   ): Promise<BfdService> {
     const clock = options.clock ?? systemClock;
@@ -100,20 +115,54 @@ export class BfdService {
       ...(options.random ? { random: options.random } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
-    const service = new BfdService(config, manager, clock, log);
-    for (const s of sessions) service.#sessions.set(s.neighbor.address, s);
+    const service = new BfdService(config, manager, session, clock, log);
     try {
       await manager.start();
-      for (const neighbor of config.neighbors) {
-        if (await service.coupling.addNeighbor(neighbor)) {
-          log("info", `BFD ${neighbor.address}: session started`);
-        }
-      }
+      for (const neighbor of config.neighbors) await service.#add(neighbor);
     } catch (e) {
       await manager.close();
       throw e;
     }
     return service;
+  }
+
+  async #add(neighbor: NeighborConfig): Promise<void> {
+    if (await this.coupling.addNeighbor(neighbor)) {
+      this.#log("info", `BFD ${neighbor.address}: session started`);
+    }
+  }
+
+  #remove(address: string): void {
+    if (this.coupling.status(address) === undefined) return;
+    this.coupling.removeNeighbor(address);
+    this.#held.delete(address);
+    this.#log("info", `BFD ${address}: session removed`);
+  }
+
+  /**
+   * Config reload: BFD sessions of removed neighbors stop; added neighbors get
+   * one; a neighbor whose BFD settings changed gets a new session with the
+   * new timers. Call before the speaker re-adds changed or added neighbors,
+   * and start their BGP sessions only when {@link hold} allows it.
+   */
+  async reload(
+    next: AnycastConfig,
+    neighbors: {
+      added: readonly NeighborConfig[];
+      removed: readonly NeighborConfig[];
+      changed: readonly NeighborConfig[];
+    },
+  ): Promise<void> {
+    const before = new Map(this.#config.neighbors.map((n) => [n.address, n]));
+    this.#config = next;
+    for (const n of neighbors.removed) this.#remove(n.address);
+    for (const n of neighbors.changed) {
+      const old = before.get(n.address);
+      if (old && bfdKey(old) === bfdKey(n) && n.bfd) continue; // same BFD session goes on
+      this.#remove(n.address);
+      await this.#add(n);
+    }
+    for (const n of neighbors.added) await this.#add(n);
   }
 
   /**
@@ -141,7 +190,7 @@ export class BfdService {
   }
 
   #bfdDown(peer: string, reason: string): void {
-    const session = this.#sessions.get(peer);
+    const session = this.#session(peer);
     if (!session) return;
     this.#log("warning", `BFD ${peer} down (${reason}): closing BGP with Cease/BFD Down`);
     // RFC 9384: Cease subcode 10 tells the peer why.
@@ -151,12 +200,12 @@ export class BfdService {
       this.#held.add(peer);
     } else {
       // Not held: BGP reconnects by itself (after its own back-off) while BFD recovers.
-      this.#clock.setTimeout(() => session.start(), 0);
+      this.#clock.setTimeout(() => this.#session(peer)?.start(), 0);
     }
   }
 
   #bfdUp(peer: string): void {
-    const session = this.#sessions.get(peer);
+    const session = this.#session(peer);
     if (session && this.#held.delete(peer)) {
       this.#log("info", `BFD ${peer} up: starting BGP`);
       session.start();

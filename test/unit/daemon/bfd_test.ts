@@ -4,7 +4,7 @@ import type { AnycastConfig, NeighborConfig } from "../../../src/config/model.ts
 import { advance, testConfig, testNeighbor } from "../_fixtures/daemon.ts";
 import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
 import { MemoryNetwork as BgpMemoryNetwork } from "../../../src/bgp/transport.ts";
-import { BfdService } from "../../../src/bfd/daemon.ts";
+import { BfdService } from "../../../src/daemon/bfd.ts";
 import { BfdManager } from "../../../src/bfd/manager.ts";
 import { MemoryNetwork as BfdMemoryNetwork } from "../../../src/bfd/memory_transport.ts";
 
@@ -45,11 +45,15 @@ async function setup(holdBgpUntilUp: boolean) {
     clock,
   });
   const logs: string[] = [];
-  const service = await BfdService.start(ourConfig, ours.sessions, {
-    transport: bfdNet.transport(OURS),
-    clock,
-    log: (_level, message) => logs.push(message),
-  });
+  const service = await BfdService.start(
+    ourConfig,
+    (a) => ours.sessions.find((s) => s.neighbor.address === a),
+    {
+      transport: bfdNet.transport(OURS),
+      clock,
+      log: (_level, message) => logs.push(message),
+    },
+  );
   const peerBfd = new BfdManager({ transport: bfdNet.transport(PEER), clock });
   await peerBfd.start();
   await peer.start();
