@@ -85,15 +85,18 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         version: VERSION,
         controlApi: true,
       });
+      // Signals are taken before the (possibly long) start, so a SIGTERM during it is
+      // acted on as soon as the start is done, never lost or left to the default action.
+      const events = new RunEvents(ctx.signal);
       try {
         await daemon.start();
       } catch (e) {
+        events.close();
         const what = e instanceof ControlConfigError ? "config error" : "cannot start";
         ctx.err(`anycast run: ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(ExitCode.Failed);
         return;
       }
-      const events = new RunEvents(ctx.signal);
       try {
         for (;;) {
           const event = await events.next();

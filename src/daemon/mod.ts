@@ -331,7 +331,7 @@ export class Daemon {
     // speaker sends the withdraws (sliced) before its Cease.
     if (!options.keepRoutes) await this.engine.shutdown();
     await this.#teardown(options);
-    this.#log("info", "stopped");
+    this.#log("info", `stopped; largest event-loop lag ${this.#loopLag.maxMs.toFixed(1)} ms`);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

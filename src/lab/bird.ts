@@ -64,6 +64,7 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
   ];
   if (n.passive) lines.push("  passive on;");
   if (n.bfd) lines.push("  bfd yes;");
+  if (n.debugRoutes) lines.push("  debug { routes };");
   if (n.gracefulRestart) {
     lines.push(
       "  graceful restart on;",
@@ -114,6 +115,8 @@ export class BirdPeer extends BasePeer {
       `router id ${this.routerId};`,
       "timeformat protocol iso long;",
       "timeformat route iso long;",
+      // Log lines with milliseconds (benchmarks time route arrival from them).
+      'timeformat log "%F %T.%3f";',
       "protocol device { scan time 10; }",
     ];
     for (const f of this.families) {

@@ -29,6 +29,8 @@ export interface NeighborOptions {
   gracefulRestart?: { restartTime: number };
   /** Run BFD (RFC 5880/5881) with this neighbour; only BIRD and FRR, only inside a namespace. */
   bfd?: boolean;
+  /** BIRD only: log every route received from this neighbour, with a millisecond time (benchmarks). */
+  debugRoutes?: boolean;
 }
 
 /** BFD timers of a peer (BIRD `protocol bfd`, FRR bfdd profile). */

@@ -9,6 +9,7 @@
 import client from "prom-client";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { Direction, IcmpStats, MetricsReporter, NtpStats } from "./reporter.ts";
+import { PrefixSeries } from "./prefix_series.ts";
 
 export const PEER_STATES = ["Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"];
 export const PREFIX_STATES = ["unknown", "up", "down", "disabled", "draining"];
@@ -49,9 +50,7 @@ export class PrometheusMetrics implements MetricsReporter {
   #messages: Record<Direction, client.Counter<string>>;
   #prefixUpdates: Record<Direction, client.Counter<string>>;
   #peerPrefixes: Record<Direction, client.Gauge<string>>;
-  #prefixState: client.Gauge<string>;
-  #prefixTransitions: client.Counter<string>;
-  #prefixAnnounced: client.Gauge<string>;
+  #prefixes = new PrefixSeries(PREFIX_STATES);
   #probeSuccess: client.Gauge<string>;
   #probeRuns: client.Counter<string>;
   #probeDuration: client.Histogram<string>;
@@ -152,21 +151,7 @@ export class PrometheusMetrics implements MetricsReporter {
       ]),
     };
 
-    this.#prefixState = gauge(
-      "anycast_prefix_state",
-      "Route policy state of the prefix, one-hot (unknown, up, down, disabled, draining)",
-      ["prefix", "state"],
-    );
-    this.#prefixTransitions = counter(
-      "anycast_prefix_transitions_total",
-      "Route policy state changes",
-      ["prefix", "from", "to"],
-    );
-    this.#prefixAnnounced = gauge(
-      "anycast_prefix_announced",
-      "1 while the speaker announces the prefix",
-      ["prefix"],
-    );
+    // anycast_prefix_state, _transitions_total and _announced: see prefix_series.ts.
 
     this.#probeSuccess = gauge(
       "anycast_probe_success",
@@ -267,8 +252,8 @@ export class PrometheusMetrics implements MetricsReporter {
   }
 
   /** Prometheus text exposition of every metric. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(): Promise<string> {
+    return (await this.registry.metrics()) + (await this.#prefixes.render());
   }
 
   get contentType(): string {
@@ -315,14 +300,11 @@ export class PrometheusMetrics implements MetricsReporter {
   }
 
   prefixState(prefix: string, state: string, previous?: string): void {
-    setOneHot(this.#prefixState, { prefix }, PREFIX_STATES, state);
-    if (previous !== undefined && previous !== state) {
-      this.#prefixTransitions.inc({ prefix, from: previous, to: state });
-    }
+    this.#prefixes.setState(prefix, state, previous);
   }
 
   prefixAnnounced(prefix: string, announced: boolean): void {
-    this.#prefixAnnounced.set({ prefix }, announced ? 1 : 0);
+    this.#prefixes.setAnnounced(prefix, announced);
   }
 
   probeResult(

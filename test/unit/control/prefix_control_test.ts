@@ -60,7 +60,7 @@ Deno.test("PrefixControl announces and withdraws operator prefixes, not configur
     (e) => e instanceof ControlError && e.status === 409,
   );
   assert.throws(() => control.withdraw("192.0.2.1/32"), /use drain or maintenance/);
-  assert.throws(() => control.drain({ prefix: "198.51.100.0/24" }), /withdraw it instead/);
+  await assert.rejects(() => control.drain({ prefix: "198.51.100.0/24" }), /withdraw it instead/);
   control.withdraw("198.51.100.0/24");
   assert.equal(rib.has("198.51.100.0/24"), false);
   assert.throws(
@@ -71,11 +71,11 @@ Deno.test("PrefixControl announces and withdraws operator prefixes, not configur
 
 Deno.test("PrefixControl drain and maintenance drive the engine", async () => {
   const { control, rib, clock, engine } = setup();
-  assert.deepEqual(control.drain({ all: true }), ["192.0.2.1/32", "192.0.2.2/32"]);
+  assert.deepEqual(await control.drain({ all: true }), ["192.0.2.1/32", "192.0.2.2/32"]);
   assert.ok(rib.get("192.0.2.1/32")?.attributes.communities.includes("65535:0"));
   clock.tick(5000);
   assert.equal(rib.has("192.0.2.1/32"), false);
-  control.undrain({ prefix: "192.0.2.1/32" });
+  await control.undrain({ prefix: "192.0.2.1/32" });
   control.maintenance("192.0.2.1/32", true);
   assert.equal(engine.status("192.0.2.1/32").state, "disabled");
   assert.equal(status(control, "192.0.2.1/32").maintenance, true);
