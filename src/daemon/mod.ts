@@ -205,16 +205,17 @@ export class Daemon {
 
   /** Policy decisions and operator announcements land in the speaker's table, one prefix each. */
   #routeTable(): DesiredRouteTarget & RouteTable {
-    const daemon = this;
+    const speaker = this.speaker;
+    const setDesired = (prefix: string, route: RouteSpec | undefined): void => {
+      if (route) speaker.announce(prefix, route);
+      else speaker.withdraw(prefix);
+      this.metrics.prefixAnnounced(prefix, route !== undefined);
+      this.#statusSoon();
+    };
     return {
-      setDesired(prefix: string, route: RouteSpec | undefined): void {
-        if (route) daemon.speaker.announce(prefix, route);
-        else daemon.speaker.withdraw(prefix);
-        daemon.metrics.prefixAnnounced(prefix, route !== undefined);
-        daemon.#statusSoon();
-      },
+      setDesired,
       get announced() {
-        return daemon.speaker.table;
+        return speaker.table;
       },
     };
   }

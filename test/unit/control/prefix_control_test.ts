@@ -33,7 +33,7 @@ function setup() {
 const status = (control: PrefixControl, prefix: string) =>
   control.prefixes().find((p) => p.prefix === prefix)!;
 
-Deno.test("PrefixControl.prefixes() lists states, announce status and probe results", async () => {
+Deno.test("PrefixControl.prefixes() lists states, announce status and probe results", () => {
   const { control, clock } = setup();
   clock.tick(3000);
   const one = status(control, "192.0.2.1/32");
