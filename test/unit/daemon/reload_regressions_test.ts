@@ -111,10 +111,11 @@ Deno.test("Daemon.reload(): changed BFD timers are applied", async () => {
 Deno.test("Daemon.reload(): a neighbor added with BFD gets its BFD session at once", async () => {
   const l = await lab([]);
   try {
-    assert.equal(l.daemon.bfd, undefined, "no BFD neighbor, no BFD");
+    assert.ok(!l.daemon.bfd, "no BFD neighbor, no BFD");
     await l.daemon.reload(config([bfdNeighbor()]));
     await advance(l.clock, 5000);
-    assert.equal(l.daemon.bfd?.manager.session(PEER)?.state, "Up");
+    const bfd = l.daemon.bfd as Daemon["bfd"];
+    assert.equal(bfd?.manager.session(PEER)?.state, "Up");
     assert.equal(l.daemon.speaker.peers()[0]!.state, "Established");
     l.bfdNet.cut(PEER, OURS);
     await advance(l.clock, 500);
