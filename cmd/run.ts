@@ -101,7 +101,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
         for (;;) {
           const event = await events.next();
           if (event === "stop") break;
-          await reload(daemon, path, log);
+          await daemon.reloadFrom(path);
         }
         // A second SIGTERM/SIGINT exits at once (main.ts, code 130).
         const drainMs = Math.max(0, ...daemon.config.prefixes.map((p) => p.drainMs));
@@ -120,29 +120,6 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
       }
       setExit(ExitCode.Ok);
     });
-}
-
-/** SIGHUP: load the file again; an invalid one leaves the running config alone. */
-async function reload(daemon: Daemon, path: string, log: DaemonLog): Promise<void> {
-  log("info", `reload: reading ${path}`);
-  daemon.notifier.reloading();
-  const loaded = await loadConfig(path);
-  if (!loaded.ok) {
-    for (const e of loaded.errors) log("error", `reload failed: ${formatConfigError(e)}`);
-    log("error", "reload failed: keeping the running config");
-    daemon.metrics.configReload(false);
-    daemon.notifier.ready();
-    return;
-  }
-  try {
-    await daemon.reload(loaded.config);
-    daemon.metrics.configReload(true);
-    log("info", "reload done");
-  } catch (e) {
-    log("error", `reload failed: ${e instanceof Error ? e.message : String(e)}`);
-    daemon.metrics.configReload(false);
-  }
-  daemon.notifier.ready();
 }
 
 /**

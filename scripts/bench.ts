@@ -33,6 +33,12 @@ const BENCHES: Bench[] = [
   },
   { name: "bgp", script: "bench_bgp.ts", args: [], quickArgs: [] },
   {
+    name: "scale",
+    script: "bench_scale.ts",
+    args: [],
+    quickArgs: ["--sizes", "1000,10000", "--flips", "20"],
+  },
+  {
     name: "probe",
     script: "bench_probe.ts",
     args: ["--probes", "1000", "--seconds", "60"],

@@ -1059,6 +1059,13 @@ export class BgpSession {
       this.#sendEndOfRibIfDue();
     } finally {
       this.#syncing = false;
+      // A new connection reached Established while this run waited: its table goes now.
+      if (
+        this.#fsm.name === "Established" &&
+        (this.adjRibOut.pending > 0 || this.#endOfRibPending)
+      ) {
+        this.#scheduleSync();
+      }
       if (!this.#syncBusy()) {
         const waiters = this.#syncWaiters;
         this.#syncWaiters = [];

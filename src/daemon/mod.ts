@@ -43,6 +43,7 @@ import { LoopLagMonitor } from "../metrics/loop_lag.ts";
 import type { ServiceManager } from "../systemd/service_manager.ts";
 import { SystemdNotifier } from "../systemd/notify.ts";
 import { describeDiff, diffConfig, probeKey } from "./reload.ts";
+import { formatConfigError, loadConfig } from "../config/mod.ts";
 
 export { describeDiff, diffBy, diffConfig, probeKey } from "./reload.ts";
 
@@ -271,13 +272,8 @@ export class Daemon {
         const prometheus = this.#prometheus;
         this.#metricsServer = MetricsServer.start(config.metrics, {
           contentType: prometheus.contentType,
-          metrics: () => {
-            // Table sizes are sampled (O(peers)); message counters move where messages go.
-            for (const p of this.speaker.peers()) {
-              this.metrics.peerPrefixes(p.address, p.prefixesSent, p.prefixesReceived);
-            }
-            return prometheus.metrics();
-          },
+          // Table sizes are sampled (O(peers)); message counters move where messages go.
+          metrics: () => this.scrape(),
         }, this.readiness);
       }
       // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/daemon/bfd.ts).
@@ -383,6 +379,43 @@ export class Daemon {
     });
     this.#log("info", `reload: ${this.engine.summary()}`);
     this.#statusSoon();
+  }
+
+  /**
+   * SIGHUP: read `path` again and apply it; an invalid file leaves the running
+   * config alone (every error logged with file:line:col). Counts the attempt.
+   */
+  async reloadFrom(path: string): Promise<boolean> {
+    this.#log("info", `reload: reading ${path}`);
+    this.notifier.reloading();
+    try {
+      const loaded = await loadConfig(path);
+      if (!loaded.ok) {
+        for (const e of loaded.errors) this.#log("error", `reload failed: ${formatConfigError(e)}`);
+        this.#log("error", "reload failed: keeping the running config");
+        this.metrics.configReload(false);
+        return false;
+      }
+      await this.reload(loaded.config);
+      this.metrics.configReload(true);
+      this.#log("info", "reload done");
+      return true;
+    } catch (e) {
+      this.#log("error", `reload failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.metrics.configReload(false);
+      return false;
+    } finally {
+      this.notifier.ready();
+    }
+  }
+
+  /** The metrics text as the metrics endpoint serves it (empty when metrics are off). */
+  async scrape(): Promise<string> {
+    if (!this.#prometheus) return "";
+    for (const p of this.speaker.peers()) {
+      this.metrics.peerPrefixes(p.address, p.prefixesSent, p.prefixesReceived);
+    }
+    return await this.#prometheus.metrics();
   }
 
   async #reloadNeighbors(diff: ReturnType<typeof diffConfig>["neighbors"]): Promise<void> {

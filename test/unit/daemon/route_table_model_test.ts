@@ -133,9 +133,8 @@ async function runModel(ops: Op[]): Promise<void> {
       await flush();
     }
     if (!converged()) {
-      const detail = peers.map((p) =>
-        `${p.peers()[0]!.state} ${JSON.stringify([...holds(p)])}`
-      ).join("; ");
+      const detail = peers.map((p) => `${p.peers()[0]!.state} ${JSON.stringify([...holds(p)])}`)
+        .join("; ");
       assert.fail(`after ${what}: want ${JSON.stringify([...wanted()])}, peers have ${detail}`);
     }
     // Our own Adj-RIB-Out says the same as each peer's Adj-RIB-In.
