@@ -185,7 +185,7 @@ interface StartResult {
 }
 
 /** Start with n static prefixes; optionally flip, then SIGTERM and time the withdrawal. */
-async function runStatic(n: number, flips: number): Promise<StartResult & { flipMs?: number[] }> {
+async function runStatic(n: number, flips: number): Promise<StartResult & { flips?: Flips }> {
   await using bird = await BirdPeer.start({
     address: BIRD_ADDRESS,
     asn: BIRD_ASN,
@@ -197,8 +197,8 @@ async function runStatic(n: number, flips: number): Promise<StartResult & { flip
     const t1 = await waitCount(bird, n);
     const seconds = (t1 - d.startedAt) / 1000;
     const mem = await rss(d.child.pid);
-    const result: StartResult & { flipMs?: number[] } = { n, seconds, ...mem };
-    if (flips > 0) result.flipMs = await flipLatencies(bird, d, flips);
+    const result: StartResult & { flips?: Flips } = { n, seconds, ...mem };
+    if (flips > 0) result.flips = await flipLatencies(bird, d, flips);
     result.lagMs = await scrapeLoopLagMs();
     // SIGTERM: until BIRD holds nothing and the process is gone.
     const t0 = performance.now();
@@ -232,17 +232,40 @@ async function birdLogTime(bird: BirdPeer, prefix: string, since: number, what: 
   }, { timeoutMs: 10_000, intervalMs: 5 });
 }
 
-async function flipLatencies(bird: BirdPeer, d: Running, flips: number): Promise<number[]> {
+/** The daemon's log time (ms since epoch) of its latest decision for `prefix`. */
+function decisionTime(d: Running, prefix: string, since: number): number | undefined {
+  for (let i = d.stderr.length - 1; i >= 0; i--) {
+    const line = d.stderr[i]!;
+    if (!line.includes(`prefix ${prefix}: `) || !line.includes(" -> ")) continue;
+    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ([+-]\d\d:\d\d)/.exec(line);
+    if (!m) continue;
+    const t = new Date(`${m[1]!.replace(" ", "T")}${m[2]}`).getTime();
+    if (t >= since - 1) return t;
+  }
+  return undefined;
+}
+
+interface Flips {
+  /** API request sent -> BIRD's log. */
+  apiMs: number[];
+  /** The daemon's decision (its log line) -> BIRD's log. */
+  decisionMs: number[];
+}
+
+async function flipLatencies(bird: BirdPeer, d: Running, flips: number): Promise<Flips> {
   const client = new ControlClient({ socket: d.socket });
   const prefix = "10.0.0.7/32";
-  const out: number[] = [];
+  const out: Flips = { apiMs: [], decisionMs: [] };
   for (let i = 0; i < flips; i++) {
     const on = i % 2 === 0; // maintenance on = withdraw, off = announce again
     const sent = Date.now();
     await client.maintenance(prefix, on);
     const t = await birdLogTime(bird, prefix, sent, on ? /removed/ : /added/);
-    out.push(t - sent);
+    out.apiMs.push(t - sent);
+    // Let the log line arrive through the pipe before looking for it.
     await new Promise((r) => setTimeout(r, 50));
+    const decided = decisionTime(d, prefix, sent);
+    if (decided !== undefined) out.decisionMs.push(t - decided);
   }
   return out;
 }
@@ -291,12 +314,16 @@ for (const n of SIZES) {
       `${fmt(r.lagMs, 1)} ms; SIGTERM -> all withdrawn and exited ${fmt(r.stopSeconds)} s`,
   );
   if (r.stoppedLine) console.log(`  daemon: ${r.stoppedLine.replace(/^.*?(stopped)/, "$1")}`);
-  if (r.flipMs) {
-    console.log(
-      `  flip one prefix at ${n}: p50 ${fmt(quantile(r.flipMs, 0.5), 1)} ms, p99 ` +
-        `${fmt(quantile(r.flipMs, 0.99), 1)} ms, max ${fmt(Math.max(...r.flipMs), 1)} ms ` +
-        `(${r.flipMs.length} flips, API request -> BIRD's log)`,
-    );
+  if (r.flips) {
+    const show = (what: string, ms: number[]) =>
+      console.log(
+        `  flip one prefix at ${n}, ${what}: p50 ${fmt(quantile(ms, 0.5), 1)} ms, p99 ` +
+          `${fmt(quantile(ms, 0.99), 1)} ms, max ${
+            fmt(Math.max(...ms), 1)
+          } ms (${ms.length} flips)`,
+      );
+    show("decision -> BIRD's table", r.flips.decisionMs);
+    show("API request -> BIRD's table", r.flips.apiMs);
   }
 }
 if (ONLY.has("probes")) {
