@@ -23,7 +23,7 @@ import { forEachSliced } from "../util/slice.ts";
 import { bfdMetrics } from "../bfd/metrics.ts";
 import type { BfdTransport } from "../bfd/transport.ts";
 import { BfdService } from "./bfd.ts";
-import { type DesiredRouteTarget, PolicyEngine } from "../health/engine.ts";
+import { BULK_THRESHOLD, type DesiredRouteTarget, PolicyEngine } from "../health/engine.ts";
 import type { FileProbe } from "../health/maintenance.ts";
 import { HealthSupervisor } from "../health/supervisor.ts";
 import type { HandlerRunner } from "../probe/mod.ts";
@@ -135,6 +135,8 @@ export class Daemon {
   #startedAt = new Date();
   #lastStatus = "";
   #statusScheduled = false;
+  /** Prefixes without a verdict yet (state unknown). */
+  #unknown = 0;
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -174,7 +176,14 @@ export class Daemon {
       onDecision: (status, previous, bulk) => {
         this.metrics.prefixState(status.prefix, status.state, previous?.state);
         const action = status.route ? "announce" : "withdraw";
-        const quiet = bulk || (previous?.state === status.state && previous !== undefined);
+        // The first verdicts of thousands of probe-gated prefixes end in one summary line.
+        const first = previous?.state === "unknown" && this.config.prefixes.length > BULK_THRESHOLD;
+        if (previous?.state === "unknown" && status.state !== "unknown") this.#unknown--;
+        if (status.state === "unknown" && previous?.state !== "unknown") this.#unknown++;
+        if (first && this.#unknown === 0) {
+          queueMicrotask(() => this.#log("info", `first verdicts in: ${this.engine.summary()}`));
+        }
+        const quiet = bulk || first || (previous?.state === status.state && previous !== undefined);
         this.#log(
           quiet ? "debug" : "info",
           `prefix ${status.prefix}: ${

@@ -17,7 +17,7 @@ import type { ServiceManager } from "../systemd/service_manager.ts";
 import { ServiceRestarter } from "../systemd/restarter.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { forEachSliced } from "../util/slice.ts";
-import type { PolicyEngine } from "./engine.ts";
+import { BULK_THRESHOLD, type PolicyEngine } from "./engine.ts";
 import { type FileProbe, maintenanceFilesOf, MaintenanceWatcher } from "./maintenance.ts";
 import { readinessFromEvent } from "./probe_events.ts";
 
@@ -219,9 +219,15 @@ export class HealthSupervisor {
             `prefix ${p.prefix}: ${e.probe} ${e.result.ok ? "ok" : "failed"}: ${e.result.reason}`,
           );
           break;
-        case "probe-transition":
-          this.#log("info", `prefix ${p.prefix}: ${e.probe} probe ${e.transition.to}: ${e.reason}`);
+        case "probe-transition": {
+          // A first verdict is news for a handful of prefixes, noise for thousands.
+          const first = e.transition.from === "unknown" && this.#prefixes.size > BULK_THRESHOLD;
+          this.#log(
+            first ? "debug" : "info",
+            `prefix ${p.prefix}: ${e.probe} probe ${e.transition.to}: ${e.reason}`,
+          );
           break;
+        }
         case "liveness-failed":
           this.#livenessFailed(p, health, e.reason);
           break;
