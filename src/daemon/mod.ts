@@ -100,6 +100,9 @@ export function routeOf(prefix: PrefixConfig): RouteSpec {
 /** Default shutdown communication (RFC 9003). */
 export const SHUTDOWN_COMMUNICATION = "anycast daemon shutting down";
 
+/** A loop lag this long is logged as a warning (keepalives and BFD were that late). */
+const STALL_WARNING_SECONDS = 0.25;
+
 /** RFC 4486 Cease subcodes used on reload. */
 const CEASE_DECONFIGURED = 3;
 const CEASE_OTHER_CONFIGURATION_CHANGE = 6;
@@ -152,7 +155,17 @@ export class Daemon {
           (this.#reporter[name as keyof MetricsReporter] as (...a: unknown[]) => void)(...args),
       ]),
     ) as unknown as MetricsReporter;
-    this.#loopLag = new LoopLagMonitor({ report: (s) => this.metrics.eventLoopLag(s) });
+    let lastStallLog = -Infinity;
+    this.#loopLag = new LoopLagMonitor({
+      report: (seconds) => {
+        this.metrics.eventLoopLag(seconds);
+        // Keepalives and BFD wait while the loop is busy: say so, at most every 10 s.
+        if (seconds >= STALL_WARNING_SECONDS && performance.now() - lastStallLog > 10_000) {
+          lastStallLog = performance.now();
+          this.#log("warning", `event loop stalled ${(seconds * 1000).toFixed(0)} ms`);
+        }
+      },
+    });
     this.notifier = options.notifier ??
       new SystemdNotifier({ onError: (e) => this.#log("warning", `sd_notify: ${String(e)}`) });
     this.speaker = new BgpSpeaker({

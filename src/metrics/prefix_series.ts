@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { forEachSliced } from "../util/slice.ts";
+import { nextTurn, SLICE_MS } from "../util/slice.ts";
 
 interface PrefixEntry {
   state: string;
@@ -54,40 +54,64 @@ export class PrefixSeries {
     this.#entry(prefix).announced = announced ? 1 : 0;
   }
 
-  /** The three families in the text exposition format (sliced over the prefixes). */
+  /**
+   * The three families in the text exposition format. Lines are joined in
+   * chunks of 2,048 prefixes and the loop yields between chunks, so a scrape
+   * of 100,000 prefixes (600,000 lines) never holds the event loop for long.
+   */
   async render(): Promise<string> {
     const state: string[] = [
       "# HELP anycast_prefix_state Route policy state of the prefix, one-hot " +
-      "(unknown, up, down, disabled, draining)",
-      "# TYPE anycast_prefix_state gauge",
+      "(unknown, up, down, disabled, draining)\n# TYPE anycast_prefix_state gauge\n",
     ];
     const transitions: string[] = [
-      "# HELP anycast_prefix_transitions_total Route policy state changes of the prefix",
-      "# TYPE anycast_prefix_transitions_total counter",
+      "# HELP anycast_prefix_transitions_total Route policy state changes of the prefix\n" +
+      "# TYPE anycast_prefix_transitions_total counter\n",
     ];
     const announced: string[] = [
-      "# HELP anycast_prefix_announced 1 while the speaker announces the prefix",
-      "# TYPE anycast_prefix_announced gauge",
+      "# HELP anycast_prefix_announced 1 while the speaker announces the prefix\n" +
+      "# TYPE anycast_prefix_announced gauge\n",
     ];
-    await forEachSliced(this.#entries, ([prefix, e]) => {
+    let s: string[] = [], t: string[] = [], a: string[] = [];
+    const flush = () => {
+      if (s.length) state.push(s.join("\n") + "\n");
+      if (t.length) transitions.push(t.join("\n") + "\n");
+      if (a.length) announced.push(a.join("\n") + "\n");
+      s = [];
+      t = [];
+      a = [];
+    };
+    let n = 0;
+    let started = performance.now();
+    for (const [prefix, e] of this.#entries) {
       const p = escapeLabel(prefix);
       const all = this.states.includes(e.state) ? this.states : [...this.states, e.state];
-      for (const s of all) {
-        state.push(
-          `anycast_prefix_state{prefix="${p}",state="${escapeLabel(s)}"} ${s === e.state ? 1 : 0}`,
+      for (const st of all) {
+        s.push(
+          `anycast_prefix_state{prefix="${p}",state="${escapeLabel(st)}"} ${
+            st === e.state ? 1 : 0
+          }`,
         );
       }
-      for (const [key, n] of e.transitions ?? []) {
+      for (const [key, count] of e.transitions ?? []) {
         const [from, to] = key.split("\t");
-        transitions.push(
+        t.push(
           `anycast_prefix_transitions_total{prefix="${p}",from="${escapeLabel(from!)}",` +
-            `to="${escapeLabel(to!)}"} ${n}`,
+            `to="${escapeLabel(to!)}"} ${count}`,
         );
       }
       if (e.announced !== undefined) {
-        announced.push(`anycast_prefix_announced{prefix="${p}"} ${e.announced}`);
+        a.push(`anycast_prefix_announced{prefix="${p}"} ${e.announced}`);
       }
-    });
-    return [...state, ...transitions, ...announced, ""].join("\n");
+      if (++n % 2048 === 0) {
+        flush();
+        if (performance.now() - started >= SLICE_MS) {
+          await nextTurn();
+          started = performance.now();
+        }
+      }
+    }
+    flush();
+    return state.join("") + transitions.join("") + announced.join("");
   }
 }
