@@ -62,7 +62,17 @@ async function compile(): Promise<number> {
   await Deno.writeTextFile(target, revisionModule(revision));
   try {
     const status = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", "-A", `--v8-flags=${V8_FLAGS}`, "--output", "dist/anycast", "main.ts"],
+      args: [
+        "compile",
+        "-A",
+        `--v8-flags=${V8_FLAGS}`,
+        // Workers are separate modules: the reload's config loader runs in one.
+        "--include",
+        "src/config/_load_worker_entry.ts",
+        "--output",
+        "dist/anycast",
+        "main.ts",
+      ],
       cwd: new URL("..", import.meta.url),
     }).spawn().status;
     return status.code;

@@ -42,8 +42,9 @@ import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import { LoopLagMonitor } from "../metrics/loop_lag.ts";
 import type { ServiceManager } from "../systemd/service_manager.ts";
 import { SystemdNotifier } from "../systemd/notify.ts";
-import { describeDiff, diffConfig, probeKey } from "./reload.ts";
-import { formatConfigError, loadConfig } from "../config/mod.ts";
+import { describeDiff, type diffConfig, diffConfigSliced, probeKey } from "./reload.ts";
+import { formatConfigError } from "../config/mod.ts";
+import { loadConfigOffThread } from "../config/load_worker.ts";
 
 export { describeDiff, diffBy, diffConfig, probeKey } from "./reload.ts";
 
@@ -365,7 +366,7 @@ export class Daemon {
    * changed.
    */
   async reload(next: AnycastConfig): Promise<void> {
-    const diff = diffConfig(this.config, next);
+    const diff = await diffConfigSliced(this.config, next);
     this.#log("info", `reload: ${describeDiff(diff)}`);
     for (const part of diff.needRestart) {
       this.#log("warning", `reload: changes to ${part} take effect after a restart`);
@@ -411,7 +412,8 @@ export class Daemon {
     this.#log("info", `reload: reading ${path}`);
     this.notifier.reloading();
     try {
-      const loaded = await loadConfig(path);
+      // Off the event loop: 100,000 prefixes take seconds to parse and validate.
+      const loaded = await loadConfigOffThread(path);
       if (!loaded.ok) {
         for (const e of loaded.errors) this.#log("error", `reload failed: ${formatConfigError(e)}`);
         this.#log("error", "reload failed: keeping the running config");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { forEachSliced } from "../util/slice.ts";
 import type {
   AnycastConfig,
   NeighborConfig,
@@ -25,19 +26,40 @@ export function diffBy<T>(
   after: readonly T[],
   key: (t: T) => string,
 ): KeyedDiff<T> {
+  const step = diffStep(before, key);
+  for (const t of after) step.add(t);
+  return step.finish();
+}
+
+/** diffBy in slices: 100,000 prefixes compared as JSON take long enough to delay keepalives. */
+export async function diffBySliced<T>(
+  before: readonly T[],
+  after: readonly T[],
+  key: (t: T) => string,
+): Promise<KeyedDiff<T>> {
+  const step = diffStep(before, key);
+  await forEachSliced(after, (t) => step.add(t));
+  return step.finish();
+}
+
+function diffStep<T>(before: readonly T[], key: (t: T) => string) {
   const old = new Map(before.map((t) => [key(t), t]));
   const diff: KeyedDiff<T> = { added: [], removed: [], changed: [], unchanged: [] };
   const seen = new Set<string>();
-  for (const t of after) {
-    const k = key(t);
-    seen.add(k);
-    const was = old.get(k);
-    if (was === undefined) diff.added.push(t);
-    else if (JSON.stringify(was) === JSON.stringify(t)) diff.unchanged.push(t);
-    else diff.changed.push(t);
-  }
-  for (const [k, t] of old) if (!seen.has(k)) diff.removed.push(t);
-  return diff;
+  return {
+    add(t: T): void {
+      const k = key(t);
+      seen.add(k);
+      const was = old.get(k);
+      if (was === undefined) diff.added.push(t);
+      else if (was === t || JSON.stringify(was) === JSON.stringify(t)) diff.unchanged.push(t);
+      else diff.changed.push(t);
+    },
+    finish(): KeyedDiff<T> {
+      for (const [k, t] of old) if (!seen.has(k)) diff.removed.push(t);
+      return diff;
+    },
+  };
 }
 
 export { probeKey } from "../health/supervisor.ts";
@@ -51,6 +73,24 @@ export interface ConfigDiff {
 }
 
 export function diffConfig(before: AnycastConfig, after: AnycastConfig): ConfigDiff {
+  return {
+    ...diffSettings(before, after),
+    prefixes: diffBy(before.prefixes, after.prefixes, byPrefix),
+  };
+}
+
+/** diffConfig with the prefixes compared in slices (the daemon's reload). */
+export async function diffConfigSliced(
+  before: AnycastConfig,
+  after: AnycastConfig,
+): Promise<ConfigDiff> {
+  const prefixes = await diffBySliced(before.prefixes, after.prefixes, byPrefix);
+  return { ...diffSettings(before, after), prefixes };
+}
+
+const byPrefix = (p: PrefixConfig) => p.prefix;
+
+function diffSettings(before: AnycastConfig, after: AnycastConfig): Omit<ConfigDiff, "prefixes"> {
   const needRestart: string[] = [];
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(before.speaker, after.speaker)) needRestart.push("speaker");
@@ -60,7 +100,6 @@ export function diffConfig(before: AnycastConfig, after: AnycastConfig): ConfigD
   if (!same(before.logging, after.logging)) needRestart.push("logging");
   return {
     neighbors: diffBy(before.neighbors, after.neighbors, (n) => n.address),
-    prefixes: diffBy(before.prefixes, after.prefixes, (p) => p.prefix),
     services: diffBy(before.services, after.services, (s) => s.name),
     needRestart,
   };
