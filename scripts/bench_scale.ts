@@ -299,10 +299,12 @@ async function runProbes(n: number): Promise<StartResult> {
 }
 
 console.log(`bench:scale ${new Date().toISOString()} (anycast run --config, one BIRD 2 receiver)`);
+const rssBySize: { n: number; rssMiB: number }[] = [];
 for (const n of SIZES) {
   if (!ONLY.has("start")) break;
   const flips = ONLY.has("flip") && n === 10_000 ? FLIPS : 0;
   const r = await runStatic(n, flips);
+  rssBySize.push({ n, rssMiB: r.rssMiB });
   let line = `start ${n} static /32s: ${fmt(r.seconds)} s until BIRD holds all`;
   if (ONLY.has("bird")) {
     const bird = await measureSenderToBird("bird", n);
@@ -325,6 +327,14 @@ for (const n of SIZES) {
     show("decision -> BIRD's table", r.flips.decisionMs);
     show("API request -> BIRD's table", r.flips.apiMs);
   }
+}
+if (rssBySize.length >= 2) {
+  const a = rssBySize[0]!, b = rssBySize[rssBySize.length - 1]!;
+  const perRoute = ((b.rssMiB - a.rssMiB) * 1024) / (b.n - a.n);
+  console.log(
+    `memory per announced route: ${fmt(perRoute, 2)} KiB (RSS growth from ${a.n} to ${b.n} ` +
+      "prefixes: config, policy state, route table, Adj-RIB-Out, metrics)",
+  );
 }
 if (ONLY.has("probes")) {
   const r = await runProbes(10_000);
