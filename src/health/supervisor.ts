@@ -145,6 +145,7 @@ export class HealthSupervisor {
       ...services.map((s) => s.health.stop()),
     ]);
     const manager = this.#serviceManager as (ServiceManager & { close?: () => void }) | undefined;
+    this.#serviceManager = undefined;
     manager?.close?.();
   }
 
