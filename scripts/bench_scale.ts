@@ -29,7 +29,15 @@
  */
 import { BirdPeer, hostPrefixes, pollUntil } from "../src/lab/mod.ts";
 import { ControlClient } from "../src/control/client.ts";
-import { birdRouteCount, measureSenderToBird } from "./bench/peers.ts";
+import {
+  BENCH_RECEIVER_ADDRESS,
+  BENCH_RECEIVER_ASN,
+  BENCH_SENDER_ADDRESS,
+  BENCH_SENDER_ASN,
+  birdRouteCount,
+  measureSenderToBird,
+  startBirdReceiver,
+} from "./bench/peers.ts";
 
 function flag(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -167,6 +175,36 @@ async function waitCount(bird: BirdPeer, n: number, timeoutMs = 900_000): Promis
   }, { timeoutMs, intervalMs: 50 });
 }
 
+/**
+ * BIRD -> BIRD from the sender's process start: a BIRD whose config holds n
+ * static /32s is started, t1 = the receiver counts n. The same definition as
+ * ours (process start -> BIRD holds all).
+ */
+async function birdColdStart(n: number): Promise<number> {
+  await using receiver = await startBirdReceiver([
+    { address: BENCH_SENDER_ADDRESS, asn: BENCH_SENDER_ASN, holdTime: 90 },
+  ]);
+  const t0 = performance.now();
+  await using _sender = await BirdPeer.start({
+    address: BENCH_SENDER_ADDRESS,
+    asn: BENCH_SENDER_ASN,
+    neighbors: [{ address: BENCH_RECEIVER_ADDRESS, asn: BENCH_RECEIVER_ASN, holdTime: 90 }],
+    families: ["ipv4"],
+    initialRoutes: (function* () {
+      for (const prefix of hostPrefixes(n, "10.0.0.0")) yield { prefix, nextHop: NEXT_HOP };
+    })(),
+  });
+  const t1 = await waitCount(receiver, n);
+  return (t1 - t0) / 1000;
+}
+
+/** Our session's Established time from the daemon's log (ms since epoch). */
+function establishedAt(d: Running): number | undefined {
+  const line = d.stderr.find((l) => l.includes("-> Established"));
+  const m = line && /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ([+-]\d\d:\d\d)/.exec(line);
+  return m ? new Date(`${m[1]!.replace(" ", "T")}${m[2]}`).getTime() : undefined;
+}
+
 function quantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
@@ -180,6 +218,8 @@ interface StartResult {
   rssMiB: number;
   hwmMiB: number;
   lagMs?: number | undefined;
+  /** Our session Established -> BIRD holds all. */
+  fromEstablishedSeconds?: number | undefined;
   stopSeconds?: number;
   stoppedLine?: string | undefined;
 }
@@ -195,9 +235,12 @@ async function runStatic(n: number, flips: number): Promise<StartResult & { flip
   const d = await startDaemon(n);
   try {
     const t1 = await waitCount(bird, n);
+    const t1Epoch = Date.now() - (performance.now() - t1);
     const seconds = (t1 - d.startedAt) / 1000;
     const mem = await rss(d.child.pid);
     const result: StartResult & { flips?: Flips } = { n, seconds, ...mem };
+    const up = establishedAt(d);
+    if (up !== undefined) result.fromEstablishedSeconds = (t1Epoch - up) / 1000;
     if (flips > 0) result.flips = await flipLatencies(bird, d, flips);
     result.lagMs = await scrapeLoopLagMs();
     // SIGTERM: until BIRD holds nothing and the process is gone.
@@ -305,12 +348,20 @@ for (const n of SIZES) {
   const flips = ONLY.has("flip") && n === 10_000 ? FLIPS : 0;
   const r = await runStatic(n, flips);
   rssBySize.push({ n, rssMiB: r.rssMiB });
-  let line = `start ${n} static /32s: ${fmt(r.seconds)} s until BIRD holds all`;
+  console.log(`start ${n} static /32s, process start -> BIRD holds all: ours ${fmt(r.seconds)} s`);
   if (ONLY.has("bird")) {
-    const bird = await measureSenderToBird("bird", n);
-    line += `; BIRD -> BIRD ${fmt(bird)} s; ratio ours/BIRD ${fmt(r.seconds / bird)}`;
+    const cold = await birdColdStart(n);
+    console.log(
+      `  BIRD -> BIRD from the sender's process start ${fmt(cold)} s; ratio ours/BIRD ` +
+        fmt(r.seconds / cold),
+    );
+    const warm = await measureSenderToBird("bird", n);
+    console.log(
+      `  session up -> BIRD holds all: ours ${fmt(r.fromEstablishedSeconds)} s; BIRD -> BIRD ` +
+        `(told to announce on an Established session) ${fmt(warm)} s; ratio ` +
+        fmt((r.fromEstablishedSeconds ?? NaN) / warm),
+    );
   }
-  console.log(line);
   console.log(
     `  RSS ${fmt(r.rssMiB, 1)} MiB (VmHWM ${fmt(r.hwmMiB, 1)} MiB); largest event-loop lag ` +
       `${fmt(r.lagMs, 1)} ms; SIGTERM -> all withdrawn and exited ${fmt(r.stopSeconds)} s`,

@@ -102,6 +102,9 @@ export class BirdPeer extends BasePeer {
   static async start(opts: PeerOptions): Promise<BirdPeer> {
     const [dir, owns] = await BasePeer.prepareWorkDir("bird", opts);
     const peer = new BirdPeer(opts, dir, owns);
+    for (const r of opts.initialRoutes ?? []) {
+      peer.announced.set(r.prefix, { prefix: r.prefix, nextHop: r.nextHop, attrs: {} });
+    }
     await peer.#writeConfig();
     await peer.startOrCleanUp();
     return peer;

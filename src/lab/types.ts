@@ -72,6 +72,8 @@ export interface PeerOptions {
   netns?: string;
   /** Enable BFD (BIRD, FRR with zebra and bfdd). Needs `netns`: BFD does not work on loopback. */
   bfd?: BfdOptions;
+  /** BIRD only: static routes in the config it starts with (cold-start benchmarks). */
+  initialRoutes?: Iterable<{ prefix: string; nextHop: string }>;
 }
 
 /** Attributes a peer attaches to a route it announces to us. */
