@@ -57,7 +57,6 @@ import {
   peerAsOf,
   withdrawnByUpdate,
 } from "../src/bgp/message/negotiate.ts";
-import { endOfRibFamily } from "../src/bgp/message/pack.ts";
 import type { NeighborConfig } from "../src/config/model.ts";
 import { type Clock, FakeClock, systemClock } from "../src/util/clock.ts";
 import { hex } from "../src/bgp/_bytes.ts";
@@ -346,7 +345,7 @@ class Shadow {
           this.state === "OpenSent" ? DEFAULT_OPEN_CONTEXT : this.ctx,
         );
         const msg = result.message;
-        const outcome = this.#handle(msg, result.treatAsWithdraw);
+        const outcome = this.#handle(msg, result.treatAsWithdraw, result.endOfRib !== undefined);
         if (outcome) return (this.end = outcome);
         if (!this.#counting) continue;
         this.accepted++;
@@ -364,8 +363,8 @@ class Shadow {
   }
 
   /** Mirrors the session's Adj-RIB-In size: over `maxPrefixes` is Cease 6/1 (RFC 4486 §4). */
-  #adjRibIn(update: UpdateMessage, treatAsWithdraw: boolean): Outcome | undefined {
-    if (endOfRibFamily(update)) return undefined;
+  #adjRibIn(update: UpdateMessage, treatAsWithdraw: boolean, eor: boolean): Outcome | undefined {
+    if (eor) return undefined;
     for (const w of withdrawnByUpdate(update, treatAsWithdraw)) {
       for (const p of w.prefixes) this.#prefixes.delete(p);
     }
@@ -380,7 +379,7 @@ class Shadow {
     return undefined;
   }
 
-  #handle(msg: BgpMessage, treatAsWithdraw: boolean): Outcome | undefined {
+  #handle(msg: BgpMessage, treatAsWithdraw: boolean, eor: boolean): Outcome | undefined {
     switch (msg.type) {
       case "notification":
         // RFC 4271 §8.2.2 OpenSent: a NOTIFICATION other than a version error (Event 25)
@@ -405,7 +404,7 @@ class Shadow {
         return undefined;
       case "update":
         return this.state === "Established"
-          ? this.#adjRibIn(msg, treatAsWithdraw)
+          ? this.#adjRibIn(msg, treatAsWithdraw, eor)
           : this.#fsmError();
       case "route-refresh": {
         // Only answered in Established, for a negotiated family (RFC 2918 §4, RFC 7313).

@@ -33,7 +33,7 @@ import {
   peerAsOf,
   withdrawnByUpdate,
 } from "./message/negotiate.ts";
-import { encodeUpdates, encodeWithdrawals, endOfRib, endOfRibFamily } from "./message/pack.ts";
+import { encodeUpdates, encodeWithdrawals, endOfRib } from "./message/pack.ts";
 import {
   BgpDecodeError,
   type BgpMessage,
@@ -823,7 +823,7 @@ export class BgpSession {
       case "update":
         this.#dispatch({ type: "UpdateMsg" });
         if (this.#fsm.name === "Established") {
-          this.#onUpdate(msg, result.treatAsWithdraw);
+          this.#onUpdate(msg, result.treatAsWithdraw, result.endOfRib);
         }
         return;
       case "route-refresh":
@@ -1139,8 +1139,8 @@ export class BgpSession {
     }
   }
 
-  #onUpdate(update: UpdateMessage, treatAsWithdraw: boolean): void {
-    const eorFamily = endOfRibFamily(update);
+  #onUpdate(update: UpdateMessage, treatAsWithdraw: boolean, eorFamily?: Family): void {
+    // RFC 4724 §2: decided by decodeUpdate() on the raw message.
     if (eorFamily) {
       this.#endOfRib.add(eorFamily);
       this.#events.onEndOfRib?.(eorFamily, this);

@@ -15,8 +15,12 @@
  * numbers; then the real path also goes into AS4_PATH (RFC 6793 §4.2.2),
  * and on decode AS4_PATH is merged back (RFC 6793 §4.2.3, see update.ts).
  *
- * Malformed AS_PATH: treat-as-withdraw (RFC 7606 §7.2). Malformed AS4_PATH,
- * or AS4_PATH from a four-octet peer: attribute discard (RFC 6793 §6 and §4.1).
+ * Malformed AS_PATH: treat-as-withdraw (RFC 7606 §7.2); that includes
+ * AS_CONFED_SEQUENCE / AS_CONFED_SET from an eBGP peer (RFC 5065 §5, RFC 7606
+ * §7.2: we are in no confederation, so every external peer is outside it).
+ * Malformed AS4_PATH, or AS4_PATH from a four-octet peer: attribute discard
+ * (RFC 6793 §6 and §4.1); confederation segments in AS4_PATH are dropped and
+ * the rest is merged (RFC 6793 §6).
  *
  * @module
  */
@@ -91,6 +95,10 @@ export function needsAs4Path(segments: AsPathSegment[]): boolean {
   return segments.some((s) => s.asns.some((a) => a > 0xffff));
 }
 
+function isConfedSegment(s: AsPathSegment): boolean {
+  return s.type === "confed-sequence" || s.type === "confed-set";
+}
+
 export const AS_PATH: AttributeSpec = {
   code: AttributeCode.AS_PATH,
   name: "AS_PATH",
@@ -102,7 +110,12 @@ export const AS_PATH: AttributeSpec = {
     return encodeAsPath(attrs.asPath, ctx.fourOctetAs);
   },
   decode(value, st) {
-    st.attrs.asPath = decodeAsPath(value, st.ctx.fourOctetAs, "AS_PATH");
+    const path = decodeAsPath(value, st.ctx.fourOctetAs, "AS_PATH");
+    if (!st.ctx.ibgp && path.some(isConfedSegment)) {
+      // RFC 5065 §5: confederation segments never leave the confederation; RFC 7606 §7.2.
+      throw new MalformedAttribute("AS_PATH from an eBGP peer carries confederation segments");
+    }
+    st.attrs.asPath = path;
   },
 };
 
@@ -127,10 +140,13 @@ export const AS4_PATH: AttributeSpec = {
       throw new MalformedAttribute("AS4_PATH received from a four-octet AS peer", "discard");
     }
     const path = decodeAsPath(value, true, "AS4_PATH");
-    if (path.some((s) => s.type !== "set" && s.type !== "sequence")) {
-      throw new MalformedAttribute("AS4_PATH carries confederation segments");
+    if (path.some(isConfedSegment)) {
+      // RFC 6793 §6: discard the confederation segments, keep processing the rest.
+      st.warnings.push(
+        "Dropped confederation segments from AS4_PATH, merged the rest (RFC 6793 §6)",
+      );
     }
-    st.as4Path = path;
+    st.as4Path = path.filter((s) => !isConfedSegment(s));
   },
 };
 

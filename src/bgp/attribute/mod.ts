@@ -188,15 +188,11 @@ export function decodeAttributes(
       continue;
     }
 
+    if ((flags & FLAG_BITS) !== spec.flags) {
+      flagsConflict(spec, flags, value, whole, st);
+      continue;
+    }
     try {
-      if ((flags & FLAG_BITS) !== spec.flags) {
-        // RFC 7606 §3 c: a flags conflict makes the attribute malformed.
-        throw new MalformedAttribute(
-          `${spec.name} has flags 0x${flags.toString(16)}`,
-          undefined,
-          UpdateSubcode.ATTRIBUTE_FLAGS_ERROR,
-        );
-      }
       spec.decode(value, st);
     } catch (e) {
       if (!(e instanceof MalformedAttribute)) throw e;
@@ -213,6 +209,42 @@ export function decodeAttributes(
       }
     }
   }
+}
+
+/**
+ * RFC 7606 §3 c: the Optional or Transitive bit conflicts with the attribute's
+ * definition. The attribute is malformed and the UPDATE treat-as-withdraw, for
+ * well-known and optional attributes alike: the row's own `onMalformed` (e.g.
+ * attribute discard for a bad ATOMIC_AGGREGATE length, RFC 7606 §7.6) covers
+ * bad values, not flags. MP_REACH_NLRI / MP_UNREACH_NLRI are still decoded so
+ * the prefixes they carry can be withdrawn; if their value is malformed too,
+ * their own rule (session reset, RFC 7606 §7.11) applies.
+ */
+function flagsConflict(
+  spec: AttributeSpec,
+  flags: number,
+  value: Uint8Array,
+  whole: () => Uint8Array,
+  st: AttributeDecodeState,
+): void {
+  const carriesNlri = spec.code === AttributeCode.MP_REACH_NLRI ||
+    spec.code === AttributeCode.MP_UNREACH_NLRI;
+  if (carriesNlri) {
+    try {
+      spec.decode(value, st);
+    } catch (e) {
+      if (!(e instanceof MalformedAttribute)) throw e;
+      if ((e.action ?? spec.onMalformed) === "reset") {
+        throw reset(e.subcode ?? spec.resetSubcode, `Cannot decode ${e.message}`, whole());
+      }
+    }
+  }
+  st.treatAsWithdraw = true;
+  st.warnings.push(
+    `Treat-as-withdraw: ${spec.name} has flags 0x${
+      flags.toString(16).padStart(2, "0")
+    }, expected 0x${spec.flags.toString(16).padStart(2, "0")} (RFC 7606 §3 c)`,
+  );
 }
 
 /**

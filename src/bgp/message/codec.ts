@@ -60,9 +60,17 @@ export function decodeMessage(frame: Uint8Array, ctx: CodecContext): DecodeResul
   else if (type === 3) message = decodeNotification(frame);
   else if (type === 4) message = decodeKeepalive(frame);
   else message = decodeRouteRefresh(frame); // messageLength() admits types 1-5 only
-  const warnings = message.type === "route-refresh" && message.subtype === "unknown"
-    ? [`Ignore ROUTE-REFRESH with reserved subtype ${frame[21]} (RFC 7313 §5)`]
-    : [];
+  const warnings: string[] = [];
+  if (message.type === "route-refresh") {
+    if (message.subtype === "unknown") {
+      warnings.push(`Ignore ROUTE-REFRESH with reserved subtype ${frame[21]} (RFC 7313 §5)`);
+    } else if (message.orfBytes !== undefined) {
+      warnings.push(
+        `ROUTE-REFRESH carries ${message.orfBytes} bytes of ORF entries: ORF is not supported, ` +
+          "answered as a normal request (RFC 5291, RFC 7313 §5)",
+      );
+    }
+  }
   return { message, treatAsWithdraw: false, discarded: [], warnings };
 }
 

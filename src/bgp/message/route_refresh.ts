@@ -8,10 +8,13 @@
  * +-------+-------+-------+-------+
  * ```
  *
- * Subtype 0 normal request, 1 BoRR, 2 EoRR. A length other than 23 is a
- * ROUTE-REFRESH Message Error / Invalid Message Length, data = the message
- * (RFC 7313 §5). Other subtypes decode as "unknown" and must be ignored
- * (RFC 7313 §5).
+ * Subtype 0 normal request, 1 BoRR, 2 EoRR. RFC 7313 §5: a BoRR or EoRR
+ * whose length is not 23 is a ROUTE-REFRESH Message Error / Invalid Message
+ * Length, data = the message. A longer subtype-0 message carries ORF entries
+ * (RFC 5291 §4): it is still a normal request; we support no ORF, so the
+ * entries are ignored and reported in `orfBytes`. Other subtypes decode as
+ * "unknown" and must be ignored (RFC 7313 §5), whatever their length.
+ * Shorter than 23 bytes never gets here: framing rejects it (header.ts).
  *
  * @module
  */
@@ -36,15 +39,19 @@ export function encodeRouteRefresh(msg: RouteRefreshMessage): Uint8Array {
 }
 
 export function decodeRouteRefresh(frame: Uint8Array): RouteRefreshMessage {
-  if (frame.length !== HEADER_LENGTH + 4) {
+  const afi = (frame[19]! << 8) | frame[20]!;
+  const code = frame[21]!;
+  const subtype = SUBTYPES[code] ?? "unknown";
+  const extra = frame.length - (HEADER_LENGTH + 4);
+  if (extra !== 0 && (subtype === "borr" || subtype === "eorr")) {
     throw new BgpDecodeError(
       ErrorCode.ROUTE_REFRESH_MESSAGE,
       RouteRefreshSubcode.INVALID_MESSAGE_LENGTH,
-      `Cannot decode ROUTE-REFRESH: length ${frame.length}`,
+      `Cannot decode ROUTE-REFRESH: length ${frame.length} for subtype ${code}`,
       frame.slice(),
     );
   }
-  const afi = (frame[19]! << 8) | frame[20]!;
-  const subtype = SUBTYPES[frame[21]!] ?? "unknown";
-  return { type: "route-refresh", afi, safi: frame[22]!, subtype };
+  const msg: RouteRefreshMessage = { type: "route-refresh", afi, safi: frame[22]!, subtype };
+  if (extra > 0 && subtype === "normal") msg.orfBytes = extra;
+  return msg;
 }

@@ -274,6 +274,11 @@ export interface RouteRefreshMessage extends AfiSafi {
    * "unknown" (decode only) for a reserved subtype, which must be ignored (RFC 7313 §5).
    */
   subtype: "normal" | "borr" | "eorr" | "unknown";
+  /**
+   * Decode only: bytes of RFC 5291 ORF entries after a normal request. We
+   * support no ORF: the request is answered as a plain refresh.
+   */
+  orfBytes?: number;
 }
 
 export type BgpMessage =
@@ -298,12 +303,17 @@ export type MessageType = BgpMessage["type"];
  *   duplicates, AS4_* from a 4-octet peer, unknown non-transitive, LOCAL_PREF
  *   from an eBGP peer). The message is still valid.
  * - `warnings`: one human-readable line per problem, for logging.
+ * - `endOfRib`: the UPDATE is the End-of-RIB marker of this family (RFC 4724
+ *   §2), decided from the raw message: no withdrawn routes, no attributes and
+ *   no NLRI (IPv4 unicast), or nothing but an MP_UNREACH_NLRI holding only
+ *   the AFI/SAFI of a negotiated family.
  */
 export interface DecodeResult {
   message: BgpMessage;
   treatAsWithdraw: boolean;
   discarded: AttributeCode[];
   warnings: string[];
+  endOfRib?: Family;
 }
 
 // ---------------------------------------------------------------- errors

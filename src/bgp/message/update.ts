@@ -26,10 +26,12 @@ import { finishMessage, startMessage } from "./header.ts";
 import {
   AS_TRANS,
   AttributeCode,
+  AttributeFlag,
   BgpDecodeError,
   type CodecContext,
   type DecodeResult,
   ErrorCode,
+  type Family,
   HEADER_LENGTH,
   MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -97,6 +99,7 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult
     discarded: [],
     warnings: [],
   };
+  const attributesStart = p;
   decodeAttributes(frame, p, p + attributesLength, st);
   p += attributesLength;
   const nlri: string[] = [];
@@ -116,12 +119,47 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult
       st.warnings.push(`Treat-as-withdraw: missing ${missing.join(", ")} (RFC 7606 §3 d)`);
     }
   }
-  return {
+  const result: DecodeResult = {
     message: { type: "update", withdrawn, attributes: attrs, nlri },
     treatAsWithdraw: st.treatAsWithdraw,
     discarded: st.discarded,
     warnings: st.warnings,
   };
+  const eor = endOfRibOf(frame, withdrawnLength, attributesStart, attributesLength, st);
+  if (eor !== undefined) result.endOfRib = eor;
+  return result;
+}
+
+/**
+ * RFC 4724 §2: End-of-RIB is an UPDATE with no withdrawn routes, no path
+ * attributes and no NLRI (IPv4 unicast), or whose only content is an
+ * MP_UNREACH_NLRI with the AFI/SAFI and nothing else. Decided on the bytes,
+ * not on what survived decoding: an UPDATE whose only attribute was discarded
+ * as malformed is not an End-of-RIB, and neither is an MP_UNREACH_NLRI for a
+ * family that was not negotiated (it was discarded).
+ */
+function endOfRibOf(
+  frame: Uint8Array,
+  withdrawnLength: number,
+  attributesStart: number,
+  attributesLength: number,
+  st: AttributeDecodeState,
+): Family | undefined {
+  if (withdrawnLength !== 0 || attributesStart + attributesLength !== frame.length) {
+    return undefined;
+  }
+  if (attributesLength === 0) {
+    return st.ctx.families.includes("ipv4-unicast") ? "ipv4-unicast" : undefined;
+  }
+  if (st.treatAsWithdraw || st.discarded.length > 0) return undefined;
+  // One attribute: flags, type 15, length 3 (1 or 2 octets), AFI (2) + SAFI (1).
+  const flags = frame[attributesStart]!;
+  const headerSize = flags & AttributeFlag.EXTENDED_LENGTH ? 4 : 3;
+  if (attributesLength !== headerSize + 3) return undefined;
+  if (frame[attributesStart + 1] !== AttributeCode.MP_UNREACH_NLRI) return undefined;
+  const unreach = st.attrs.mpUnreach;
+  if (unreach === undefined || unreach.withdrawn.length > 0) return undefined;
+  return st.ctx.families.includes(unreach.family) ? unreach.family : undefined;
 }
 
 /** RFC 6793 §4.2.3: fold AS4_AGGREGATOR and AS4_PATH from a 2-octet peer back in. */

@@ -262,10 +262,11 @@ const CASES: Case[] = [
     expect: { reset: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR },
   },
   {
-    name: "MP_REACH_NLRI with the Transitive flag resets (Attribute Flags Error)",
+    name:
+      "MP_REACH_NLRI with the Transitive flag is treat-as-withdraw, its NLRI decoded (RFC 7606 §3 c)",
     attributes: ORIGIN + AS_PATH + "c00e1500020110 20010db8000000000000000000000001 00",
     nlri: "",
-    expect: { reset: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR },
+    expect: { withdraw: true },
   },
   {
     name: "MP_UNREACH_NLRI with an overrunning prefix resets (RFC 7606 §5.3)",

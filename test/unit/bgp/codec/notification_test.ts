@@ -110,8 +110,8 @@ Deno.test("decodeMessage() marks a reserved ROUTE-REFRESH subtype to be ignored 
   assert.equal(r.warnings.length, 1);
 });
 
-Deno.test("decodeMessage() rejects a ROUTE-REFRESH of 24 bytes (RFC 7313 §5 Invalid Message Length)", () => {
-  const bytes = frame(5, "0001000100");
+Deno.test("decodeMessage() rejects a BoRR of 24 bytes (RFC 7313 §5 Invalid Message Length)", () => {
+  const bytes = frame(5, "0001010100");
   assert.throws(() => decodeMessage(bytes, ctx), (e) => {
     assert.ok(e instanceof BgpDecodeError);
     assert.equal(e.code, ErrorCode.ROUTE_REFRESH_MESSAGE);
