@@ -144,7 +144,7 @@ export class BfdKeyedAuthenticator implements BfdAuthenticator {
     return true;
   }
 
-  /** §6.8.1: bfd.AuthSeqKnown is cleared when the peer has been silent (we do it at detection expiry). */
+  /** §6.8.1: bfd.AuthSeqKnown is cleared after twice the Detection Time without a valid packet (session.ts). */
   sessionTimedOut(): void {
     this.state.seqKnown = false;
   }

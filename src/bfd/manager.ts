@@ -226,7 +226,7 @@ export class BfdManager {
 
   #drop(peer: string | undefined, reason: BfdDropReason): void {
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
-    if (reason !== "auth-mismatch" && reason !== "stale-after-stall") {
+    if (reason !== "auth-mismatch" && reason !== "stale-after-stall" && reason !== "admin-down") {
       // Session-level drops are reported by the session itself.
       this.#metrics.packetDropped(peer, reason);
     }

@@ -137,6 +137,8 @@ export type BfdDropReason =
   | "no-session"
   /** A packet that could bring a session Up arrived while a stall backlog drains (session.ts). */
   | "stale-after-stall"
+  /** Our session is AdminDown: every received packet is discarded (RFC 5880 §6.8.6). */
+  | "admin-down"
   /** A bug while processing; counted, never thrown into the event loop. */
   | "internal-error";
 

@@ -46,7 +46,7 @@ export const noopMetrics: MetricsReporter = {
 export interface BfdAuthenticator {
   sign(packet: BfdControlPacket): BfdControlPacket;
   verify(packet: BfdControlPacket, bytes?: Uint8Array): boolean;
-  /** The Detection Time expired (RFC 5880 §6.8.1: forget the peer's sequence number). */
+  /** No valid packet for twice the Detection Time (RFC 5880 §6.8.1: forget the peer's sequence number). */
   sessionTimedOut?(): void;
 }
 
@@ -167,6 +167,8 @@ export class BfdSession {
   /** Last packet accepted outside a stall backlog window. */
   #lastFreshAt: number | undefined;
   #stalls = 0;
+  /** Clock time after which bfd.AuthSeqKnown is reset (RFC 5880 §6.8.1: 2 × Detection Time). */
+  #authSeqDeadline: number | undefined;
 
   constructor(options: BfdSessionOptions) {
     if (!Number.isInteger(options.localDiscriminator) || options.localDiscriminator <= 0) {
@@ -266,6 +268,11 @@ export class BfdSession {
     }
     const stale = now < this.#quarantineUntil;
 
+    // §6.8.1: bfd.AuthSeqKnown is reset after twice the Detection Time without a valid packet.
+    if (this.#authSeqDeadline !== undefined && now >= this.#authSeqDeadline) {
+      this.#authSeqDeadline = undefined;
+      this.#auth?.sessionTimedOut?.();
+    }
     // §6.8.6: A bit set and no authentication in use, or clear while in use: discard.
     if ((packet.auth !== undefined) !== (this.#auth !== undefined)) {
       return this.#drop("auth-mismatch");
@@ -292,18 +299,20 @@ export class BfdSession {
       this.#intervalsChanged(false);
     }
     this.#rescheduleIfSooner();
+    if (this.#auth) this.#authSeqDeadline = now + 2 * (this.#detectionTimeUs() / 1000);
 
-    let transmit = false;
-    if (this.#state !== BfdState.AdminDown) {
-      const event = receiveEvent(packet.state);
-      const { next } = applyEvent(this.#state, event);
-      if (next === BfdState.Up && this.#state !== BfdState.Up && stale) {
-        // Up needs a handshake we know is current, not one replayed from a stall backlog.
-        this.#metrics.packetDropped(this.peer, "stale-after-stall");
-        return "stale-after-stall";
-      }
-      transmit = this.#fsm(event, false);
+    // §6.8.6: "If bfd.SessionState is AdminDown: Discard the packet": before the
+    // Poll is answered with a Final and before the detection timer restarts.
+    if (this.#state === BfdState.AdminDown) return this.#drop("admin-down");
+
+    const event = receiveEvent(packet.state);
+    const { next } = applyEvent(this.#state, event);
+    if (next === BfdState.Up && this.#state !== BfdState.Up && stale) {
+      // Up needs a handshake we know is current, not one replayed from a stall backlog.
+      this.#metrics.packetDropped(this.peer, "stale-after-stall");
+      return "stale-after-stall";
     }
+    const transmit = this.#fsm(event, false);
     // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet ... with the Final (F) bit set".
     if (packet.poll || transmit) this.#transmit(packet.poll);
     // §6.8.4: reset the detection timer on every packet not discarded; but a
@@ -503,7 +512,8 @@ export class BfdSession {
 
   #detectionExpired(): void {
     this.#cancelDetect();
-    this.#auth?.sessionTimedOut?.();
+    // bfd.AuthSeqKnown survives one Detection Time: it is reset after two (§6.8.1),
+    // checked when the next packet arrives (see receive()).
     this.#fsm("DetectionTimeExpired");
   }
 
