@@ -18,6 +18,8 @@
  * @module
  */
 
+import { CeaseSubcode, ErrorCode, FsmSubcode, type NotificationFields } from "./message/types.ts";
+
 export type FsmStateName =
   | "Idle"
   | "Connect"
@@ -47,18 +49,17 @@ export interface FsmConfig {
   passive: boolean;
 }
 
-/** A NOTIFICATION to send: error code, subcode, data. */
-export interface NotificationSpec {
-  code: number;
-  subcode: number;
-  data?: Uint8Array;
-}
+/**
+ * A NOTIFICATION to send: error code, subcode, data; a shutdown
+ * communication only on Cease 2 and 4 (RFC 9003 §2, enforced by the type).
+ */
+export type NotificationSpec = NotificationFields;
 
 /** RFC 4271 §8.1.2-§8.1.5 events (numbers in comments). */
 export type FsmEvent =
   /** 1 */
   | { type: "ManualStart" }
-  /** 2: `notification` is the Cease to send (RFC 8203 communication in its data). */
+  /** 2: `notification` is the Cease to send (RFC 9003 communication only on 6/2 and 6/4). */
   | { type: "ManualStop"; notification?: NotificationSpec }
   /** 3 */
   | { type: "AutomaticStart" }
@@ -120,30 +121,6 @@ export interface FsmResult {
   actions: FsmAction[];
 }
 
-/** RFC 4271 §6 error codes used by the FSM. */
-export const ErrorCode = {
-  MessageHeader: 1,
-  OpenMessage: 2,
-  UpdateMessage: 3,
-  HoldTimerExpired: 4,
-  FiniteStateMachine: 5,
-  Cease: 6,
-} as const;
-
-/** RFC 4486 Cease subcodes. */
-export const CeaseSubcode = {
-  MaxPrefixes: 1,
-  AdministrativeShutdown: 2,
-  PeerDeconfigured: 3,
-  AdministrativeReset: 4,
-  ConnectionRejected: 5,
-  OtherConfigurationChange: 6,
-  ConnectionCollisionResolution: 7,
-  OutOfResources: 8,
-  /** RFC 8538 */
-  HardReset: 9,
-} as const;
-
 /** RFC 4271 §8.2.2: "a large value" for the hold timer while waiting for OPEN; 4 minutes suggested. */
 export const LARGE_HOLD_TIME = 240;
 
@@ -173,19 +150,19 @@ export function negotiateHoldTime(
 function fsmErrorSubcode(state: FsmStateName): number {
   switch (state) {
     case "OpenSent":
-      return 1;
+      return FsmSubcode.UNEXPECTED_IN_OPEN_SENT;
     case "OpenConfirm":
-      return 2;
+      return FsmSubcode.UNEXPECTED_IN_OPEN_CONFIRM;
     case "Established":
-      return 3;
+      return FsmSubcode.UNEXPECTED_IN_ESTABLISHED;
     default:
-      return 0;
+      return FsmSubcode.UNSPECIFIED;
   }
 }
 
 const adminShutdown: NotificationSpec = {
-  code: ErrorCode.Cease,
-  subcode: CeaseSubcode.AdministrativeShutdown,
+  code: ErrorCode.CEASE,
+  subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
 };
 
 /** The common tail of every transition to Idle after an error. */
@@ -343,7 +320,7 @@ function fromOpenSent(state: FsmState, event: FsmEvent, config: FsmConfig): FsmR
       return toIdle(state, "increment", event.notification);
     // §8.2.2 OpenSent, Event 10: NOTIFICATION Hold Timer Expired.
     case "HoldTimer_Expires":
-      return toIdle(state, "increment", { code: ErrorCode.HoldTimerExpired, subcode: 0 });
+      return toIdle(state, "increment", { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0 });
     // §8.2.2 OpenSent, Event 18: close, restart the ConnectRetryTimer, Active.
     case "TcpConnectionFails": {
       const actions: FsmAction[] = [
@@ -384,8 +361,8 @@ function fromOpenSent(state: FsmState, event: FsmEvent, config: FsmConfig): FsmR
     // §8.2.2 OpenSent, Event 23: Cease (RFC 4486 subcode 7), Idle.
     case "OpenCollisionDump":
       return toIdle(state, "increment", {
-        code: ErrorCode.Cease,
-        subcode: CeaseSubcode.ConnectionCollisionResolution,
+        code: ErrorCode.CEASE,
+        subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
       });
     // §8.2.2 OpenSent, Event 24: Idle, counter unchanged.
     case "NotifMsgVerErr":
@@ -393,7 +370,7 @@ function fromOpenSent(state: FsmState, event: FsmEvent, config: FsmConfig): FsmR
     // §8.2.2 OpenSent, Events 9, 11-14, 20, 25-28: FSM Error (RFC 6608 subcode 1).
     default:
       return toIdle(state, "increment", {
-        code: ErrorCode.FiniteStateMachine,
+        code: ErrorCode.FSM,
         subcode: fsmErrorSubcode(state.name),
       });
   }
@@ -415,7 +392,7 @@ function fromOpenConfirm(state: FsmState, event: FsmEvent, _config: FsmConfig): 
       return toIdle(state, "increment", event.notification);
     // §8.2.2 OpenConfirm, Event 10.
     case "HoldTimer_Expires":
-      return toIdle(state, "increment", { code: ErrorCode.HoldTimerExpired, subcode: 0 });
+      return toIdle(state, "increment", { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0 });
     // §8.2.2 OpenConfirm, Event 11: KEEPALIVE, restart the KeepaliveTimer.
     case "KeepaliveTimer_Expires":
       return stay(state, [
@@ -436,8 +413,8 @@ function fromOpenConfirm(state: FsmState, event: FsmEvent, _config: FsmConfig): 
     // §8.2.2 OpenConfirm, Event 23.
     case "OpenCollisionDump":
       return toIdle(state, "increment", {
-        code: ErrorCode.Cease,
-        subcode: CeaseSubcode.ConnectionCollisionResolution,
+        code: ErrorCode.CEASE,
+        subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
       });
     // §8.2.2 OpenConfirm, Event 26: restart the hold timer, Established.
     case "KeepAliveMsg": {
@@ -451,7 +428,7 @@ function fromOpenConfirm(state: FsmState, event: FsmEvent, _config: FsmConfig): 
     // §8.2.2 OpenConfirm, Events 9, 12-14, 19 (without a collision), 20, 27-28.
     default:
       return toIdle(state, "increment", {
-        code: ErrorCode.FiniteStateMachine,
+        code: ErrorCode.FSM,
         subcode: fsmErrorSubcode(state.name),
       });
   }
@@ -474,7 +451,7 @@ function fromEstablished(state: FsmState, event: FsmEvent, _config: FsmConfig): 
       return toIdle(state, "increment", event.notification);
     // §8.2.2 Established, Event 10.
     case "HoldTimer_Expires":
-      return toIdle(state, "increment", { code: ErrorCode.HoldTimerExpired, subcode: 0 });
+      return toIdle(state, "increment", { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0 });
     // §8.2.2 Established, Event 11: KEEPALIVE, restart the KeepaliveTimer.
     case "KeepaliveTimer_Expires":
       return stay(state, [
@@ -489,8 +466,8 @@ function fromEstablished(state: FsmState, event: FsmEvent, _config: FsmConfig): 
     // §8.2.2 Established, Event 23.
     case "OpenCollisionDump":
       return toIdle(state, "increment", {
-        code: ErrorCode.Cease,
-        subcode: CeaseSubcode.ConnectionCollisionResolution,
+        code: ErrorCode.CEASE,
+        subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
       });
     // §8.2.2 Established, Event 26: restart the hold timer.
     case "KeepAliveMsg":
@@ -517,7 +494,7 @@ function fromEstablished(state: FsmState, event: FsmEvent, _config: FsmConfig): 
     // §8.2.2 Established, "any other event" (9, 12-13, 19-20): FSM Error (RFC 6608 subcode 3).
     default:
       return toIdle(state, "increment", {
-        code: ErrorCode.FiniteStateMachine,
+        code: ErrorCode.FSM,
         subcode: fsmErrorSubcode(state.name),
       });
   }

@@ -41,7 +41,6 @@ export { maxUpdateLength } from "./message/update.ts";
 
 // ---------------------------------------------------------------- FSM, session, RIBs, speaker (fsm.ts ... speaker.ts)
 export {
-  CeaseSubcode as FsmCeaseSubcode,
   type FsmAction,
   type FsmConfig,
   type FsmEvent,
@@ -54,11 +53,13 @@ export {
 } from "./fsm.ts";
 export {
   BgpSession,
+  ceaseFor,
   type GracefulRestartOptions,
   maxPrefixesData,
   type MessageCounters,
   type SessionOptions,
   type SessionStatus,
+  type SessionStopOptions,
   shutdownCommunication,
 } from "./session.ts";
 export {
@@ -74,6 +75,7 @@ export { DEFAULT_LOCAL_PREF, outRouteFor, type RouteSpec } from "./route.ts";
 export {
   BgpSpeaker,
   type PeerStateChange,
+  type RemoveNeighborOptions,
   type SpeakerOptions,
   speakerOptionsFrom,
   type StopOptions,

@@ -11,8 +11,6 @@
 import type { Family, NeighborConfig } from "../config/model.ts";
 import type { Clock, TimerId } from "../util/clock.ts";
 import {
-  CeaseSubcode,
-  ErrorCode,
   type FsmAction,
   type FsmConfig,
   type FsmEvent,
@@ -25,6 +23,7 @@ import {
   type TimerName,
 } from "./fsm.ts";
 import { decodeMessage, encodeMessage } from "./message/codec.ts";
+import { carriesCommunication } from "./message/notification.ts";
 import { messageLength } from "./message/header.ts";
 import {
   announcedByUpdate,
@@ -38,11 +37,16 @@ import {
   BgpDecodeError,
   type BgpMessage,
   type Capability,
+  CeaseSubcode,
   type CodecContext,
   DEFAULT_OPEN_CONTEXT,
+  describeNotification,
+  ErrorCode,
   MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH,
   type OpenMessage,
+  OpenSubcode,
+  type ShutdownCeaseSubcode,
   type UpdateMessage,
 } from "./message/types.ts";
 import { afiSafiOf, familyOf } from "./nlri.ts";
@@ -319,9 +323,7 @@ export class BgpSession {
    * without a NOTIFICATION, so a graceful-restart peer keeps our routes
    * as stale (RFC 4724 §4.2).
    */
-  stop(
-    options: { communication?: string; keepRoutes?: boolean; ceaseSubcode?: number } = {},
-  ): void {
+  stop(options: SessionStopOptions = {}): void {
     this.#running = false;
     this.#clearTimer("idle");
     if (options.keepRoutes) {
@@ -330,15 +332,7 @@ export class BgpSession {
       this.#dispatch({ type: "ManualStop" });
       return;
     }
-    const notification: NotificationSpec = {
-      code: ErrorCode.Cease,
-      // Another Cease subcode when asked, e.g. 10 BFD Down (RFC 9384) from src/daemon/bfd.ts.
-      subcode: options.ceaseSubcode ?? CeaseSubcode.AdministrativeShutdown,
-    };
-    if (options.communication !== undefined) {
-      notification.data = shutdownCommunication(options.communication);
-    }
-    this.#dispatch({ type: "ManualStop", notification });
+    this.#dispatch({ type: "ManualStop", notification: ceaseFor(options) });
   }
 
   /** Ask the peer to re-send its routes (RFC 2918); false when not Established or not supported. */
@@ -468,8 +462,8 @@ export class BgpSession {
       case "Established":
         // CollisionDetectEstablishedState is off: refuse (RFC 4486 Connection Rejected).
         this.#writeNotification(wire, {
-          code: ErrorCode.Cease,
-          subcode: CeaseSubcode.ConnectionRejected,
+          code: ErrorCode.CEASE,
+          subcode: CeaseSubcode.CONNECTION_REJECTED,
         });
         conn.close();
         return;
@@ -766,7 +760,7 @@ export class BgpSession {
   #onDecodeError(wire: Wire, err: unknown): void {
     if (!(err instanceof BgpDecodeError)) {
       this.#log("error", `bug while handling a message: ${String(err)}`);
-      err = new BgpDecodeError(ErrorCode.Cease, CeaseSubcode.OutOfResources, String(err));
+      err = new BgpDecodeError(ErrorCode.CEASE, CeaseSubcode.OUT_OF_RESOURCES, String(err));
     }
     const e = err as BgpDecodeError;
     this.#lastError = `bad message from peer: ${e.message}`;
@@ -779,9 +773,9 @@ export class BgpSession {
       this.#pending = undefined;
       return;
     }
-    if (e.code === ErrorCode.OpenMessage) {
+    if (e.code === ErrorCode.OPEN_MESSAGE) {
       this.#dispatch({ type: "BGPOpenMsgErr", notification });
-    } else if (e.code === ErrorCode.UpdateMessage) {
+    } else if (e.code === ErrorCode.UPDATE_MESSAGE) {
       this.#dispatch({ type: "UpdateMsgErr", notification });
     } else {
       this.#dispatch({ type: "BGPHeaderErr", notification });
@@ -816,7 +810,8 @@ export class BgpSession {
         this.#log("warning", this.#lastError);
         if (this.#promotePending(wire)) return;
         // RFC 4271 §8.1.5 Event 24: a version error is not counted.
-        const versionError = msg.code === ErrorCode.OpenMessage && msg.subcode === 1;
+        const versionError = msg.code === ErrorCode.OPEN_MESSAGE &&
+          msg.subcode === OpenSubcode.UNSUPPORTED_VERSION_NUMBER;
         this.#dispatch({ type: versionError ? "NotifMsgVerErr" : "NotifMsg" });
         return;
       }
@@ -877,16 +872,16 @@ export class BgpSession {
     checkPeerAs(open, this.neighbor.asn);
     if (open.holdTime === 1 || open.holdTime === 2) {
       throw new BgpDecodeError(
-        ErrorCode.OpenMessage,
-        6,
+        ErrorCode.OPEN_MESSAGE,
+        OpenSubcode.UNACCEPTABLE_HOLD_TIME,
         `Cannot accept OPEN: hold time ${open.holdTime}`,
       );
     }
     // RFC 6286 §2.1: identifiers must differ inside one AS.
     if (this.ibgp && open.bgpId === this.#options.routerId) {
       throw new BgpDecodeError(
-        ErrorCode.OpenMessage,
-        3,
+        ErrorCode.OPEN_MESSAGE,
+        OpenSubcode.BAD_BGP_IDENTIFIER,
         `Cannot accept OPEN: BGP identifier ${open.bgpId} equals ours`,
       );
     }
@@ -933,8 +928,8 @@ export class BgpSession {
     // The winner is the connection initiated by the higher identifier.
     const keepPending = localWins ? pending.outgoing : !pending.outgoing;
     const collision: NotificationSpec = {
-      code: ErrorCode.Cease,
-      subcode: CeaseSubcode.ConnectionCollisionResolution,
+      code: ErrorCode.CEASE,
+      subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
     };
     this.#pending = undefined;
     if (!keepPending || !current) {
@@ -1002,8 +997,8 @@ export class BgpSession {
     if (pending) {
       this.#pending = undefined;
       this.#writeNotification(pending, {
-        code: ErrorCode.Cease,
-        subcode: CeaseSubcode.ConnectionCollisionResolution,
+        code: ErrorCode.CEASE,
+        subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
       });
       pending.stopped = true;
       pending.conn.close();
@@ -1088,7 +1083,7 @@ export class BgpSession {
     this.#log("warning", this.#lastError);
     this.#dispatch({
       type: "AutomaticStop",
-      notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.OutOfResources },
+      notification: { code: ErrorCode.CEASE, subcode: CeaseSubcode.OUT_OF_RESOURCES },
     });
   }
 
@@ -1166,8 +1161,8 @@ export class BgpSession {
           this.#dispatch({
             type: "AutomaticStop",
             notification: {
-              code: ErrorCode.Cease,
-              subcode: CeaseSubcode.MaxPrefixes,
+              code: ErrorCode.CEASE,
+              subcode: CeaseSubcode.MAX_PREFIXES,
               data: maxPrefixesData(a.family, limit),
             },
           });
@@ -1247,12 +1242,10 @@ export class BgpSession {
     // context). Data that quotes a whole bad message (RFC 7313 §5: a 4096-octet
     // ROUTE-REFRESH) would not fit with the 21-octet header: cut it.
     const data = n.data ?? new Uint8Array(0);
-    this.#write(wire, {
-      type: "notification",
-      code: n.code,
-      subcode: n.subcode,
-      data: data.length > MAX_NOTIFICATION_DATA ? data.subarray(0, MAX_NOTIFICATION_DATA) : data,
-    }, DEFAULT_OPEN_CONTEXT);
+    const cut = data.length > MAX_NOTIFICATION_DATA
+      ? data.subarray(0, MAX_NOTIFICATION_DATA)
+      : data;
+    this.#write(wire, { ...n, type: "notification", data: cut }, DEFAULT_OPEN_CONTEXT);
   }
 
   #chain(conn: BgpConnection, bytes: Uint8Array): void {
@@ -1284,7 +1277,7 @@ export class BgpSession {
     this.#log("warning", this.#lastError);
     this.#dispatch({
       type: "AutomaticStop",
-      notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.OutOfResources },
+      notification: { code: ErrorCode.CEASE, subcode: CeaseSubcode.OUT_OF_RESOURCES },
     });
     this.#lastError = `peer is not reading: more than ${this.#maxUnsentBytes} bytes unsent`;
   }
@@ -1292,6 +1285,35 @@ export class BgpSession {
   #log(level: "debug" | "info" | "warning" | "error", message: string): void {
     this.#options.log?.(level, `neighbor ${this.neighbor.address}: ${message}`);
   }
+}
+
+/**
+ * What `BgpSession.stop()` sends. A shutdown communication (RFC 9003 §2) goes
+ * only with Cease 2 (Administrative Shutdown, the default) or 4
+ * (Administrative Reset); the type rejects it with any other subcode, e.g.
+ * 3 Peer De-configured, 6 Other Configuration Change (RFC 4486) or
+ * 10 BFD Down (RFC 9384).
+ */
+export type SessionStopOptions =
+  & {
+    /**
+     * Close without a NOTIFICATION, so a graceful-restart peer keeps our routes
+     * as stale (RFC 4724 §4.2). Default false.
+     */
+    keepRoutes?: boolean;
+  }
+  & (
+    | { ceaseSubcode?: ShutdownCeaseSubcode; communication?: string }
+    | { ceaseSubcode: number; communication?: never }
+  );
+
+/** The Cease NOTIFICATION for `stop()` options. */
+export function ceaseFor(options: SessionStopOptions): NotificationSpec {
+  const subcode = options.ceaseSubcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
+  if (options.communication !== undefined && carriesCommunication(ErrorCode.CEASE, subcode)) {
+    return { code: ErrorCode.CEASE, subcode, communication: options.communication };
+  }
+  return { code: ErrorCode.CEASE, subcode };
 }
 
 /** RFC 9003 §2: length octet + UTF-8, at most 255 octets (truncated on a character boundary). */
@@ -1306,19 +1328,6 @@ export function shutdownCommunication(text: string): Uint8Array {
   out[0] = bytes.length;
   out.set(bytes, 1);
   return out;
-}
-
-function describeNotification(n: { code: number; subcode: number }): string {
-  const names: Record<number, string> = {
-    1: "Message Header Error",
-    2: "OPEN Message Error",
-    3: "UPDATE Message Error",
-    4: "Hold Timer Expired",
-    5: "Finite State Machine Error",
-    6: "Cease",
-    7: "ROUTE-REFRESH Message Error",
-  };
-  return `${n.code}/${n.subcode} (${names[n.code] ?? "unknown"})`;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -12,6 +12,7 @@
 import type { AnycastConfig, NeighborConfig, SpeakerConfig } from "../config/model.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { FsmStateName } from "./fsm.ts";
+import { CeaseSubcode } from "./message/types.ts";
 import type { RouteSpec } from "./route.ts";
 import { BgpSession, type MessageCounters, type SessionStatus } from "./session.ts";
 import { type BgpListener, tcpTransport, type Transport } from "./transport.ts";
@@ -47,6 +48,17 @@ export interface StopOptions {
    * peers keep our routes as stale until we are back (RFC 4724 §4.2).
    */
   keepRoutes?: boolean;
+}
+
+export interface RemoveNeighborOptions {
+  /**
+   * Cease subcode (RFC 4486 §4): `CeaseSubcode.PEER_DECONFIGURED` (3, the
+   * default) or `CeaseSubcode.OTHER_CONFIGURATION_CHANGE` (6, the neighbor's
+   * configuration changed on reload).
+   */
+  subcode?:
+    | typeof CeaseSubcode.PEER_DECONFIGURED
+    | typeof CeaseSubcode.OTHER_CONFIGURATION_CHANGE;
 }
 
 export interface PeerStateChange {
@@ -130,19 +142,18 @@ export class BgpSpeaker {
 
   /**
    * Remove a neighbor at run time: withdraw (sliced, bounded by `settleMs`),
-   * Cease (RFC 4486 subcode 3, deconfigured, unless `ceaseSubcode` says
-   * otherwise) and close. A listener no remaining neighbor needs is closed.
+   * Cease and close. The subcode says why (RFC 4486 §4): 3 Peer De-configured
+   * (default) when it left the configuration, 6 Other Configuration Change
+   * when it is replaced by a changed one. Neither carries a shutdown
+   * communication (RFC 9003 §2). A listener no remaining neighbor needs is closed.
    */
-  async removeNeighbor(
-    address: string,
-    options: StopOptions & { ceaseSubcode?: number } = {},
-  ): Promise<boolean> {
+  async removeNeighbor(address: string, options: RemoveNeighborOptions = {}): Promise<boolean> {
     const session = this.#sessions.find((s) => s.neighbor.address === address);
     if (!session) return false;
     this.#sessions = this.#sessions.filter((s) => s !== session);
     session.useTable(new Map());
     await this.#settled([session]);
-    session.stop({ ceaseSubcode: 3, ...options });
+    session.stop({ ceaseSubcode: options.subcode ?? CeaseSubcode.PEER_DECONFIGURED });
     await session.flushed();
     this.#closeUnusedListeners();
     return true;

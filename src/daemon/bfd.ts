@@ -30,7 +30,8 @@ import { type BfdTransport, UdpTransport } from "../bfd/transport.ts";
 export interface BgpSessionControl {
   readonly neighbor: { address: string };
   start(): void;
-  stop(options?: { ceaseSubcode?: number; communication?: string }): void;
+  /** Close with NOTIFICATION Cease and this subcode (no shutdown communication, RFC 9003 §2). */
+  stop(options?: { ceaseSubcode: number }): void;
 }
 
 export type BfdLog = (level: "debug" | "info" | "warning" | "error", message: string) => void;

@@ -7,12 +7,13 @@
  * @module
  */
 import type { BfdDefaults, NeighborConfig } from "../config/model.ts";
+import { CeaseSubcode } from "../bgp/message/types.ts";
 import type { BfdManager } from "../bfd/manager.ts";
 import type { BfdStateName } from "../bfd/packet.ts";
 import type { BfdSessionInfo, BfdStateChange } from "../bfd/session.ts";
 
-/** NOTIFICATION Cease subcode "BFD Down" (RFC 9384 §3). */
-export const CEASE_SUBCODE_BFD_DOWN = 10;
+/** NOTIFICATION Cease subcode "BFD Down" (RFC 9384 §3), from the one NOTIFICATION table. */
+export const CEASE_SUBCODE_BFD_DOWN = CeaseSubcode.BFD_DOWN;
 
 /** What the BGP speaker must provide. */
 export interface BfdCoupledSpeaker {

@@ -42,6 +42,7 @@ import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import { LoopLagMonitor } from "../metrics/loop_lag.ts";
 import type { ServiceManager } from "../systemd/service_manager.ts";
 import { SystemdNotifier } from "../systemd/notify.ts";
+import { CeaseSubcode } from "../bgp/message/types.ts";
 import { describeDiff, type diffConfig, diffConfigSliced, probeKey } from "./reload.ts";
 import { formatConfigError } from "../config/mod.ts";
 import { loadConfigOffThread } from "../config/load_worker.ts";
@@ -103,10 +104,6 @@ export const SHUTDOWN_COMMUNICATION = "anycast daemon shutting down";
 
 /** A loop lag this long is logged as a warning (keepalives and BFD were that late). */
 const STALL_WARNING_SECONDS = 0.25;
-
-/** RFC 4486 Cease subcodes used on reload. */
-const CEASE_DECONFIGURED = 3;
-const CEASE_OTHER_CONFIGURATION_CHANGE = 6;
 
 /** "3/4 prefixes announced, 2/2 peers established": sd_notify STATUS and logs. */
 export function statusSummary(
@@ -445,11 +442,10 @@ export class Daemon {
   async #reloadNeighbors(diff: ReturnType<typeof diffConfig>["neighbors"]): Promise<void> {
     for (const n of [...diff.removed, ...diff.changed]) {
       const changed = diff.changed.includes(n);
+      // RFC 4486 §4: 6/6 Other Configuration Change for a changed neighbor, 6/3 Peer
+      // De-configured for a removed one; neither carries a communication (RFC 9003 §2).
       await this.speaker.removeNeighbor(n.address, {
-        ceaseSubcode: changed ? CEASE_OTHER_CONFIGURATION_CHANGE : CEASE_DECONFIGURED,
-        communication: changed
-          ? "anycast: neighbor reconfigured"
-          : "anycast: neighbor removed from the config",
+        subcode: changed ? CeaseSubcode.OTHER_CONFIGURATION_CHANGE : CeaseSubcode.PEER_DECONFIGURED,
       });
     }
     // BFD before BGP: the sessions of changed and added neighbors may have to wait for it.

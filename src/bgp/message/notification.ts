@@ -28,12 +28,17 @@ import {
   HEADER_LENGTH,
   MessageTypeCode,
   type NotificationMessage,
+  type ShutdownCeaseSubcode,
 } from "./types.ts";
 
 /** RFC 9003 §2: at most 255 octets. */
 export const MAX_SHUTDOWN_COMMUNICATION = 255;
 
-function carriesCommunication(code: number, subcode: number): boolean {
+/** RFC 9003 §2: Cease 2 and 4 carry a shutdown communication; nothing else does. */
+export function carriesCommunication(
+  code: number,
+  subcode: number,
+): subcode is ShutdownCeaseSubcode {
   return code === ErrorCode.CEASE &&
     (subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN ||
       subcode === CeaseSubcode.ADMINISTRATIVE_RESET);
@@ -66,15 +71,16 @@ export function decodeNotification(frame: Uint8Array): NotificationMessage {
   const code = frame[HEADER_LENGTH]!;
   const subcode = frame[HEADER_LENGTH + 1]!;
   const data = frame.slice(HEADER_LENGTH + 2);
-  const msg: NotificationMessage = { type: "notification", code, subcode, data };
-  if (carriesCommunication(code, subcode) && data.length > 0) {
-    const length = data[0]!;
-    if (length + 1 <= data.length) {
-      try {
-        msg.communication = UTF8.decode(data.subarray(1, 1 + length));
-      } catch {
-        // invalid UTF-8: leave `communication` unset, the raw data stays available
-      }
+  if (!carriesCommunication(code, subcode) || data.length === 0) {
+    return { type: "notification", code, subcode, data };
+  }
+  const msg: NotificationMessage = { type: "notification", code: ErrorCode.CEASE, subcode, data };
+  const length = data[0]!;
+  if (length + 1 <= data.length) {
+    try {
+      msg.communication = UTF8.decode(data.subarray(1, 1 + length));
+    } catch {
+      // invalid UTF-8: leave `communication` unset, the raw data stays available
     }
   }
   return msg;

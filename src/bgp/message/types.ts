@@ -247,19 +247,38 @@ export interface UpdateMessage {
   nlri: string[];
 }
 
+/**
+ * RFC 9003 §2: the only Cease subcodes whose data is a shutdown
+ * communication: Administrative Shutdown (2) and Administrative Reset (4).
+ */
+export type ShutdownCeaseSubcode =
+  | typeof CeaseSubcode.ADMINISTRATIVE_SHUTDOWN
+  | typeof CeaseSubcode.ADMINISTRATIVE_RESET;
+
+/**
+ * Code, subcode and data of a NOTIFICATION (RFC 4271 §4.5). The type admits
+ * a shutdown `communication` only with Cease 2 or 4 (RFC 9003 §2): a literal
+ * code 6 and subcode 2 or 4. Anything else carries `data` alone.
+ */
+export type NotificationFields =
+  | {
+    code: typeof ErrorCode.CEASE;
+    subcode: ShutdownCeaseSubcode;
+    data?: Uint8Array;
+    /**
+     * RFC 9003 shutdown communication. On encode, when set, it replaces
+     * `data` with length byte + UTF-8 (at most 255 bytes). On decode, set
+     * when the data is a well-formed communication.
+     */
+    communication?: string;
+  }
+  | { code: number; subcode: number; data?: Uint8Array; communication?: never };
+
 /** RFC 4271 §4.5 */
-export interface NotificationMessage {
+export type NotificationMessage = NotificationFields & {
   type: "notification";
-  code: number;
-  subcode: number;
   data: Uint8Array;
-  /**
-   * RFC 9003 shutdown communication (Cease subcodes 2 and 4). On encode, when
-   * set, it replaces `data` with length byte + UTF-8 (at most 255 bytes).
-   * On decode, set when the data is a well-formed communication.
-   */
-  communication?: string;
-}
+};
 
 /** RFC 4271 §4.4 */
 export interface KeepaliveMessage {
@@ -370,7 +389,7 @@ export const FsmSubcode = {
   UNEXPECTED_IN_ESTABLISHED: 3,
 } as const;
 
-/** RFC 4486 Cease subcodes (+ RFC 8538 Hard Reset). */
+/** RFC 4486 Cease subcodes (+ RFC 8538 Hard Reset, RFC 9384 BFD Down). */
 export const CeaseSubcode = {
   MAX_PREFIXES: 1,
   ADMINISTRATIVE_SHUTDOWN: 2,
@@ -381,12 +400,92 @@ export const CeaseSubcode = {
   CONNECTION_COLLISION_RESOLUTION: 7,
   OUT_OF_RESOURCES: 8,
   HARD_RESET: 9,
+  BFD_DOWN: 10,
 } as const;
 
 /** RFC 7313 §5 ROUTE-REFRESH error subcodes. */
 export const RouteRefreshSubcode = {
   INVALID_MESSAGE_LENGTH: 1,
 } as const;
+
+/**
+ * The one table of NOTIFICATION names (IANA "BGP Error (Notification) Codes"
+ * and "... Subcodes" registries), for logs and `anycast peers`.
+ */
+export const NOTIFICATION_NAMES: Readonly<
+  Record<number, { name: string; subcodes: Readonly<Record<number, string>> }>
+> = {
+  [ErrorCode.MESSAGE_HEADER]: {
+    name: "Message Header Error",
+    subcodes: {
+      [HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED]: "Connection Not Synchronized",
+      [HeaderSubcode.BAD_MESSAGE_LENGTH]: "Bad Message Length",
+      [HeaderSubcode.BAD_MESSAGE_TYPE]: "Bad Message Type",
+    },
+  },
+  [ErrorCode.OPEN_MESSAGE]: {
+    name: "OPEN Message Error",
+    subcodes: {
+      [OpenSubcode.UNSUPPORTED_VERSION_NUMBER]: "Unsupported Version Number",
+      [OpenSubcode.BAD_PEER_AS]: "Bad Peer AS",
+      [OpenSubcode.BAD_BGP_IDENTIFIER]: "Bad BGP Identifier",
+      [OpenSubcode.UNSUPPORTED_OPTIONAL_PARAMETER]: "Unsupported Optional Parameter",
+      [OpenSubcode.UNACCEPTABLE_HOLD_TIME]: "Unacceptable Hold Time",
+      [OpenSubcode.UNSUPPORTED_CAPABILITY]: "Unsupported Capability",
+    },
+  },
+  [ErrorCode.UPDATE_MESSAGE]: {
+    name: "UPDATE Message Error",
+    subcodes: {
+      [UpdateSubcode.MALFORMED_ATTRIBUTE_LIST]: "Malformed Attribute List",
+      [UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE]: "Unrecognized Well-known Attribute",
+      [UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE]: "Missing Well-known Attribute",
+      [UpdateSubcode.ATTRIBUTE_FLAGS_ERROR]: "Attribute Flags Error",
+      [UpdateSubcode.ATTRIBUTE_LENGTH_ERROR]: "Attribute Length Error",
+      [UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE]: "Invalid ORIGIN Attribute",
+      [UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE]: "Invalid NEXT_HOP Attribute",
+      [UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR]: "Optional Attribute Error",
+      [UpdateSubcode.INVALID_NETWORK_FIELD]: "Invalid Network Field",
+      [UpdateSubcode.MALFORMED_AS_PATH]: "Malformed AS_PATH",
+    },
+  },
+  [ErrorCode.HOLD_TIMER_EXPIRED]: { name: "Hold Timer Expired", subcodes: {} },
+  [ErrorCode.FSM]: {
+    name: "Finite State Machine Error",
+    subcodes: {
+      [FsmSubcode.UNEXPECTED_IN_OPEN_SENT]: "Receive Unexpected Message in OpenSent State",
+      [FsmSubcode.UNEXPECTED_IN_OPEN_CONFIRM]: "Receive Unexpected Message in OpenConfirm State",
+      [FsmSubcode.UNEXPECTED_IN_ESTABLISHED]: "Receive Unexpected Message in Established State",
+    },
+  },
+  [ErrorCode.CEASE]: {
+    name: "Cease",
+    subcodes: {
+      [CeaseSubcode.MAX_PREFIXES]: "Maximum Number of Prefixes Reached",
+      [CeaseSubcode.ADMINISTRATIVE_SHUTDOWN]: "Administrative Shutdown",
+      [CeaseSubcode.PEER_DECONFIGURED]: "Peer De-configured",
+      [CeaseSubcode.ADMINISTRATIVE_RESET]: "Administrative Reset",
+      [CeaseSubcode.CONNECTION_REJECTED]: "Connection Rejected",
+      [CeaseSubcode.OTHER_CONFIGURATION_CHANGE]: "Other Configuration Change",
+      [CeaseSubcode.CONNECTION_COLLISION_RESOLUTION]: "Connection Collision Resolution",
+      [CeaseSubcode.OUT_OF_RESOURCES]: "Out of Resources",
+      [CeaseSubcode.HARD_RESET]: "Hard Reset",
+      [CeaseSubcode.BFD_DOWN]: "BFD Down",
+    },
+  },
+  [ErrorCode.ROUTE_REFRESH_MESSAGE]: {
+    name: "ROUTE-REFRESH Message Error",
+    subcodes: { [RouteRefreshSubcode.INVALID_MESSAGE_LENGTH]: "Invalid Message Length" },
+  },
+};
+
+/** "6/6 (Cease, Other Configuration Change)": a NOTIFICATION for logs and status. */
+export function describeNotification(n: { code: number; subcode: number }): string {
+  const entry = NOTIFICATION_NAMES[n.code];
+  if (entry === undefined) return `${n.code}/${n.subcode} (unknown)`;
+  const sub = entry.subcodes[n.subcode];
+  return `${n.code}/${n.subcode} (${entry.name}${sub ? `, ${sub}` : ""})`;
+}
 
 /**
  * A received message that forces a session reset: carries the NOTIFICATION

@@ -5,11 +5,15 @@
 import assert from "node:assert/strict";
 import {
   BgpDecodeError,
+  ceaseFor,
   type CodecContext,
   decodeMessage,
+  describeNotification,
   ErrorCode,
+  type NotificationFields,
   type RouteRefreshMessage,
   RouteRefreshSubcode,
+  type SessionStopOptions,
   type UpdateMessage,
 } from "../../../../src/bgp/mod.ts";
 import { EBGP2, EBGP4, frame, hex, IBGP4, updateFrame } from "./_helpers.ts";
@@ -177,4 +181,50 @@ Deno.test("decodeMessage() does not take an MP_UNREACH_NLRI with prefixes, or wi
   assert.equal(decodeMessage(updateFrame("", "800f03000201 40010100"), EBGP4).endOfRib, undefined);
   assert.equal(decodeMessage(updateFrame("", "", NLRI), EBGP4).endOfRib, undefined);
   assert.equal(decodeMessage(updateFrame(NLRI, ""), EBGP4).endOfRib, undefined);
+});
+
+// ---------------------------------------------------------------- item 3
+
+Deno.test("the type system admits a shutdown communication only on Cease 6/2 and 6/4 (RFC 9003 §2)", () => {
+  const ok: NotificationFields[] = [
+    { code: 6, subcode: 2, communication: "maintenance" },
+    { code: 6, subcode: 4, communication: "" },
+    { code: 6, subcode: 3 },
+  ];
+  // @ts-expect-error: Peer De-configured carries no shutdown communication
+  const deconfigured: NotificationFields = { code: 6, subcode: 3, communication: "bye" };
+  // @ts-expect-error: Other Configuration Change carries none either
+  const changed: NotificationFields = { code: 6, subcode: 6, communication: "bye" };
+  // @ts-expect-error: a subcode only known at run time cannot carry one
+  const dynamic: SessionStopOptions = { ceaseSubcode: 0 + 3, communication: "bye" };
+  const stop: SessionStopOptions[] = [
+    { communication: "bye" },
+    { ceaseSubcode: 4, communication: "restart" },
+    { ceaseSubcode: 10 },
+  ];
+  assert.equal(ok.length + stop.length, 6);
+  assert.ok(deconfigured && changed && dynamic);
+});
+
+Deno.test("ceaseFor() drops a communication that reaches it with another subcode (RFC 9003 §2)", () => {
+  // Through a cast (e.g. from JavaScript): the wire still never carries it.
+  const spec = ceaseFor({ ceaseSubcode: 6, communication: "x" } as unknown as SessionStopOptions);
+  assert.deepEqual(spec, { code: 6, subcode: 6 });
+  assert.deepEqual(ceaseFor({ communication: "bye" }), {
+    code: 6,
+    subcode: 2,
+    communication: "bye",
+  });
+});
+
+Deno.test("describeNotification() names code and subcode from the one NOTIFICATION table", () => {
+  assert.equal(
+    describeNotification({ code: 6, subcode: 6 }),
+    "6/6 (Cease, Other Configuration Change)",
+  );
+  assert.equal(
+    describeNotification({ code: 2, subcode: 7 }),
+    "2/7 (OPEN Message Error, Unsupported Capability)",
+  );
+  assert.equal(describeNotification({ code: 9, subcode: 1 }), "9/1 (unknown)");
 });

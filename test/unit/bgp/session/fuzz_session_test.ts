@@ -123,7 +123,8 @@ test("BgpSession keeps the NOTIFICATION for a 4096-octet ROUTE-REFRESH within 40
   await flush();
   assert.equal(session.state, "Established");
   const huge = new Uint8Array(4096).fill(0xff);
-  huge.set([0x10, 0x00, 5, 0, 1, 0, 1], 16);
+  // A BoRR (subtype 1): only BoRR/EoRR of the wrong length earn 7/1 (RFC 7313 §5).
+  huge.set([0x10, 0x00, 5, 0, 1, 1, 1], 16);
   await theirs.write(huge);
   const all = await frames;
   const last = all.at(-1)!;
