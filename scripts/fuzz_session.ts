@@ -53,6 +53,7 @@ import {
 } from "../src/bgp/mod.ts";
 import {
   announcedByUpdate,
+  familiesOf,
   negotiateContext,
   peerAsOf,
   withdrawnByUpdate,
@@ -394,6 +395,10 @@ class Shadow {
         if (peerAsOf(msg) !== PEER_ASN) return { kind: "notification", code: 2, subcode: 2 };
         if (msg.holdTime === 1 || msg.holdTime === 2) {
           return { kind: "notification", code: 2, subcode: 6 };
+        }
+        // RFC 5492 §5: no family in common with ours is Unsupported Capability (2/7).
+        if (!familiesOf(msg).some((f) => f === "ipv4-unicast" || f === "ipv6-unicast")) {
+          return { kind: "notification", code: 2, subcode: 7 };
         }
         this.open = msg;
         return { kind: "open" };

@@ -27,6 +27,7 @@ import { carriesCommunication } from "./message/notification.ts";
 import { messageLength } from "./message/header.ts";
 import {
   announcedByUpdate,
+  checkCommonFamilies,
   checkPeerAs,
   negotiateContext,
   peerAsOf,
@@ -61,6 +62,7 @@ import {
 } from "./rib.ts";
 import { outRouteFor, type PeerView, type RouteSpec } from "./route.ts";
 import type { BgpConnection, Transport } from "./transport.ts";
+import { type UpdateErrorAction, type UpdateErrorCounts, UpdateErrorLog } from "./update_errors.ts";
 
 export interface GracefulRestartOptions {
   /** RFC 4724 §3 Restart Time in seconds. */
@@ -102,6 +104,8 @@ export interface SessionCounters {
   message(direction: "sent" | "received", type: keyof MessageCounters): void;
   /** Prefixes announced or withdrawn in UPDATEs (NLRI and withdrawn routes). */
   prefixUpdates(direction: "sent" | "received", count: number): void;
+  /** One RFC 7606 outcome of a received UPDATE (issue 13). */
+  updateError?(action: UpdateErrorAction): void;
 }
 
 /** Message counters, per direction. */
@@ -137,6 +141,8 @@ export interface SessionStatus {
   endOfRibReceived: Family[];
   /** Times the session left Established. */
   flaps: number;
+  /** RFC 7606 outcomes of the peer's UPDATEs since the session object was made. */
+  updateErrors?: UpdateErrorCounts;
 }
 
 export interface SessionEvents {
@@ -186,6 +192,12 @@ class Wire {
   localOpen?: OpenMessage;
   remoteOpen?: OpenMessage;
   stopped = false;
+  /**
+   * The FSM of a second connection during a collision (RFC 4271 §6.8: each
+   * connection runs its own FSM until one is dumped). Unused for the session's
+   * current connection, whose FSM is the session's.
+   */
+  fsm: FsmState = { ...initialFsmState(), name: "Active" };
 
   constructor(conn: BgpConnection, outgoing: boolean) {
     this.conn = conn;
@@ -206,6 +218,19 @@ export function maxPrefixesData(family: Family, limit: number): Uint8Array {
 
 function ipv4ToNumber(address: string): number {
   return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/**
+ * RFC 4271 §6.8 and RFC 6286 §2.3: does the connection we opened survive a
+ * collision? The higher BGP Identifier wins; equal identifiers (allowed
+ * between ASes, RFC 6286 §2.1) are broken by the larger AS number.
+ */
+export function collisionLocalWins(
+  local: { bgpId: string; asn: number },
+  remote: { bgpId: string; asn: number },
+): boolean {
+  const l = ipv4ToNumber(local.bgpId), r = ipv4ToNumber(remote.bgpId);
+  return l !== r ? l > r : local.asn > remote.asn;
 }
 
 export class BgpSession {
@@ -252,9 +277,15 @@ export class BgpSession {
   #restarting: boolean;
   #endOfRib = new Set<Family>();
   #maxUnsentBytes: number;
+  #updateErrors: UpdateErrorLog;
 
   constructor(options: SessionOptions, events: SessionEvents = {}) {
     this.#options = options;
+    this.#updateErrors = new UpdateErrorLog(
+      options.clock,
+      (m) => this.#log("warning", m),
+      (action) => this.#counters?.updateError?.(action),
+    );
     this.#events = events;
     this.neighbor = options.neighbor;
     this.#restarting = options.gracefulRestart?.restarting ?? false;
@@ -297,6 +328,7 @@ export class BgpSession {
       messagesReceived: { ...this.#received },
       endOfRibReceived: [...this.#endOfRib],
       flaps: this.#flaps,
+      updateErrors: { ...this.#updateErrors.counts },
     };
     if (this.neighbor.description) s.description = this.neighbor.description;
     if (this.#establishedAt !== undefined) {
@@ -456,7 +488,7 @@ export class BgpSession {
         }
         // RFC 4271 §6.8: keep both until an OPEN tells us which one to dump.
         this.#pending = wire;
-        this.#sendOpen(wire);
+        this.#pendingEvent(wire, { type: "TcpConnectionConfirmed" }); // sends our OPEN
         void this.#readLoop(wire);
         return;
       case "Established":
@@ -639,7 +671,7 @@ export class BgpSession {
           }
           const wire = new Wire(conn, true);
           this.#pending = wire;
-          this.#sendOpen(wire);
+          this.#pendingEvent(wire, { type: "Tcp_CR_Acked" }); // sends our OPEN
           void this.#readLoop(wire);
           return;
         }
@@ -763,8 +795,13 @@ export class BgpSession {
       err = new BgpDecodeError(ErrorCode.CEASE, CeaseSubcode.OUT_OF_RESOURCES, String(err));
     }
     const e = err as BgpDecodeError;
-    this.#lastError = `bad message from peer: ${e.message}`;
-    this.#log("warning", this.#lastError);
+    // 2/7 comes from our own check of the OPEN's families, not from a malformed message.
+    const reason = e.code === ErrorCode.OPEN_MESSAGE &&
+        e.subcode === OpenSubcode.UNSUPPORTED_CAPABILITY
+      ? e.message
+      : `bad message from peer: ${e.message}`;
+    this.#lastError = reason;
+    this.#log("warning", reason);
     const notification: NotificationSpec = { code: e.code, subcode: e.subcode, data: e.data };
     if (wire === this.#pending) {
       this.#writeNotification(wire, notification);
@@ -776,10 +813,13 @@ export class BgpSession {
     if (e.code === ErrorCode.OPEN_MESSAGE) {
       this.#dispatch({ type: "BGPOpenMsgErr", notification });
     } else if (e.code === ErrorCode.UPDATE_MESSAGE) {
+      this.#updateErrors.sessionReset(); // RFC 7606 §2 session reset
       this.#dispatch({ type: "UpdateMsgErr", notification });
     } else {
       this.#dispatch({ type: "BGPHeaderErr", notification });
     }
+    // `anycast peers` shows what we sent and why.
+    this.#lastError = `sent NOTIFICATION ${describeNotification(notification)}: ${reason}`;
   }
 
   #onFrame(wire: Wire, frame: Uint8Array): void {
@@ -818,6 +858,12 @@ export class BgpSession {
       case "update":
         this.#dispatch({ type: "UpdateMsg" });
         if (this.#fsm.name === "Established") {
+          if (result.outcomes) {
+            const withdrawn = result.treatAsWithdraw
+              ? announcedByUpdate(msg, false).reduce((n, g) => n + g.prefixes.length, 0)
+              : 0;
+            this.#updateErrors.outcomes(result.outcomes, withdrawn);
+          }
           this.#onUpdate(msg, result.treatAsWithdraw, result.endOfRib);
         }
         return;
@@ -885,6 +931,8 @@ export class BgpSession {
         `Cannot accept OPEN: BGP identifier ${open.bgpId} equals ours`,
       );
     }
+    // RFC 5492 §5: no family in common is 2/7, not an Established session with nothing in it.
+    checkCommonFamilies(this.#localOpen(), open);
   }
 
   #onOpen(wire: Wire, open: OpenMessage): void {
@@ -917,40 +965,72 @@ export class BgpSession {
   }
 
   /**
+   * Run an event through the FSM of the collision's second connection and
+   * carry out its actions on that connection only: timers, resources and
+   * state changes belong to the session's current connection.
+   */
+  #pendingEvent(wire: Wire, event: FsmEvent): void {
+    const { state, actions } = fsmEvent(wire.fsm, event, this.#fsmConfig);
+    wire.fsm = state;
+    for (const action of actions) {
+      if (action.type === "send-open") this.#sendOpen(wire);
+      else if (action.type === "send-notification") {
+        this.#writeNotification(wire, action.notification);
+      } else if (action.type === "drop-connection") {
+        wire.stopped = true;
+        wire.conn.close();
+        if (this.#pending === wire) this.#pending = undefined;
+      }
+    }
+  }
+
+  /**
    * RFC 4271 §6.8: keep the connection opened by the side with the higher BGP
-   * Identifier; close the other with Cease/Connection Collision Resolution
-   * (RFC 4486). Returns true when the current connection was replaced.
+   * Identifier; with equal identifiers (possible between ASes), the one opened
+   * by the side with the larger AS number (RFC 6286 §2.3). The other
+   * connection's FSM takes OpenCollisionDump (Event 23): Cease/Connection
+   * Collision Resolution (RFC 4486) and Idle. Returns true when the current
+   * connection was the one dumped.
    */
   #resolveCollision(pending: Wire): boolean {
     const current = this.#wire;
-    const remoteId = pending.remoteOpen?.bgpId ?? current?.remoteOpen?.bgpId ?? "0.0.0.0";
-    const localWins = ipv4ToNumber(this.#options.routerId) > ipv4ToNumber(remoteId);
-    // The winner is the connection initiated by the higher identifier.
+    const remote = pending.remoteOpen ?? current?.remoteOpen;
+    const localWins = collisionLocalWins(
+      { bgpId: this.#options.routerId, asn: this.#options.localAsn },
+      { bgpId: remote?.bgpId ?? "0.0.0.0", asn: remote ? peerAsOf(remote) : this.neighbor.asn },
+    );
+    // The winner is the connection initiated by the winning side.
     const keepPending = localWins ? pending.outgoing : !pending.outgoing;
-    const collision: NotificationSpec = {
-      code: ErrorCode.CEASE,
-      subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
-    };
-    this.#pending = undefined;
     if (!keepPending || !current) {
-      this.#writeNotification(pending, collision);
-      pending.stopped = true;
-      pending.conn.close();
+      this.#pendingEvent(pending, { type: "OpenCollisionDump" });
+      this.#pending = undefined;
       return false;
     }
-    this.#log("info", "connection collision: keeping the peer's newer connection");
-    this.#writeNotification(current, collision);
-    current.stopped = true;
-    current.conn.close();
-    // Continue on the other connection: it is in OpenSent with its OPEN received.
-    this.#wire = pending;
-    this.#clearTimer("keepalive");
-    this.#fsm = { ...this.#fsm, name: "OpenSent" };
+    this.#log("info", "connection collision: keeping the other connection");
+    this.#pending = undefined;
+    // The current connection's FSM takes OpenCollisionDump; its actions go to that
+    // connection, then the session follows the survivor's FSM.
+    const dump = fsmEvent(this.#fsm, { type: "OpenCollisionDump" }, this.#fsmConfig);
+    for (const action of dump.actions) {
+      if (action.type === "send-notification") {
+        this.#writeNotification(current, action.notification);
+      } else if (action.type === "drop-connection") {
+        current.stopped = true;
+        current.conn.close();
+      } else if (action.type === "stop-timer") this.#clearTimer(action.timer);
+    }
+    this.#adoptSurvivor(pending);
     const open = pending.remoteOpen!;
     this.#ctx = negotiateContext(pending.localOpen ?? this.#localOpen(), open, this.ibgp);
     this.#maxLength = this.#ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
     this.#dispatch({ type: "BGPOpen", holdTime: open.holdTime });
     return true;
+  }
+
+  /** The session continues on `survivor`, in the state its own FSM reached (OpenSent). */
+  #adoptSurvivor(survivor: Wire): void {
+    this.#wire = survivor;
+    this.#fsm = { ...survivor.fsm, connectRetryCounter: this.#fsm.connectRetryCounter };
   }
 
   /**
@@ -968,9 +1048,8 @@ export class BgpSession {
     dead.stopped = true;
     dead.conn.close();
     this.#pending = undefined;
-    this.#wire = pending;
     this.#clearTimer("keepalive");
-    this.#fsm = { ...this.#fsm, name: "OpenSent" };
+    this.#adoptSurvivor(pending);
     this.#ctx = DEFAULT_OPEN_CONTEXT;
     this.#maxLength = MAX_MESSAGE_LENGTH;
     // RFC 4271 §8.2.2: OpenSent waits for the OPEN with the large hold time.
@@ -994,15 +1073,7 @@ export class BgpSession {
     // RFC 4271 §6.8: a collision with an Established connection closes the newer
     // one. Resolving it later would swap out a live session (and its Adj-RIB-Out).
     const pending = this.#pending;
-    if (pending) {
-      this.#pending = undefined;
-      this.#writeNotification(pending, {
-        code: ErrorCode.CEASE,
-        subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION,
-      });
-      pending.stopped = true;
-      pending.conn.close();
-    }
+    if (pending) this.#pendingEvent(pending, { type: "OpenCollisionDump" });
     this.#consecutiveFailures = 0;
     this.#lastError = undefined;
     const remote = this.#wire?.remoteOpen;
@@ -1146,13 +1217,17 @@ export class BgpSession {
       for (const p of w.prefixes) this.adjRibIn.delete(p);
       count += w.prefixes.length;
     }
-    const { mpReach: _r, mpUnreach: _u, ...shared } = update.attributes;
+    const { mpReach, mpUnreach: _u, ...shared } = update.attributes;
+    // Adj-RIB-In keeps what the peer sent, MP_REACH next hops included (RFC 4760 §3),
+    // but not the NLRI list: one attributes object serves every prefix of the UPDATE.
+    const withNextHop = mpReach && { ...shared, mpReach: { ...mpReach, nlri: [] } };
     const announced = announcedByUpdate(update, treatAsWithdraw);
     for (const a of announced) count += a.prefixes.length;
     if (count > 0) this.#counters?.prefixUpdates("received", count);
     for (const a of announced) {
+      const attributes = withNextHop && a.family === mpReach.family ? withNextHop : shared;
       for (const prefix of a.prefixes) {
-        this.adjRibIn.set({ prefix, family: a.family, attributes: shared });
+        this.adjRibIn.set({ prefix, family: a.family, attributes });
         const limit = this.neighbor.maxPrefixes;
         if (limit !== undefined && this.adjRibIn.size > limit) {
           // RFC 4486 §4: Cease, Maximum Number of Prefixes Reached, with AFI/SAFI/limit.

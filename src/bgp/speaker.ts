@@ -38,6 +38,8 @@ export interface SpeakerOptions {
 export interface SpeakerCounters {
   bgpMessage(peer: string, direction: "sent" | "received", type: keyof MessageCounters): void;
   bgpPrefixUpdates(peer: string, direction: "sent" | "received", count: number): void;
+  /** RFC 7606 outcomes of received UPDATEs (treat-as-withdraw, attribute-discard, session-reset). */
+  bgpUpdateErrors?(peer: string, action: string, count: number): void;
 }
 
 export interface StopOptions {
@@ -351,5 +353,6 @@ function countersFor(counters: SpeakerCounters, peer: string) {
       counters.bgpMessage(peer, direction, type),
     prefixUpdates: (direction: "sent" | "received", count: number) =>
       counters.bgpPrefixUpdates(peer, direction, count),
+    updateError: (action: string) => counters.bgpUpdateErrors?.(peer, action, 1),
   };
 }

@@ -49,6 +49,7 @@ export class PrometheusMetrics implements MetricsReporter {
   #peerUp: client.Gauge<string>;
   #messages: Record<Direction, client.Counter<string>>;
   #prefixUpdates: Record<Direction, client.Counter<string>>;
+  #updateErrors: client.Counter<string>;
   #peerPrefixes: Record<Direction, client.Gauge<string>>;
   #prefixes = new PrefixSeries(PREFIX_STATES);
   #probeSuccess: client.Gauge<string>;
@@ -132,6 +133,11 @@ export class PrometheusMetrics implements MetricsReporter {
       ]),
       sent: counter("anycast_bgp_messages_sent_total", "BGP messages sent", ["peer", "type"]),
     };
+    this.#updateErrors = counter(
+      "anycast_bgp_update_errors_total",
+      "RFC 7606 outcomes of UPDATEs received: treat-as-withdraw, attribute-discard, session-reset",
+      ["peer", "action"],
+    );
     this.#prefixUpdates = {
       received: counter(
         "anycast_bgp_prefix_updates_received_total",
@@ -288,6 +294,10 @@ export class PrometheusMetrics implements MetricsReporter {
 
   bgpMessage(peer: string, direction: Direction, type: string): void {
     this.#messages[direction].inc({ peer, type });
+  }
+
+  bgpUpdateErrors(peer: string, action: string, count: number): void {
+    if (count > 0) this.#updateErrors.inc({ peer, action }, count);
   }
 
   bgpPrefixUpdates(peer: string, direction: Direction, count: number): void {

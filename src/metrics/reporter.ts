@@ -42,6 +42,11 @@ export interface MetricsReporter {
   bgpPrefixUpdates(peer: string, direction: Direction, count: number): void;
   /** Current Adj-RIB-Out / Adj-RIB-In sizes. */
   peerPrefixes(peer: string, sent: number, received: number): void;
+  /**
+   * RFC 7606 outcomes of UPDATEs received: `action` is treat-as-withdraw,
+   * attribute-discard or session-reset; `count` new ones since the last call.
+   */
+  bgpUpdateErrors?(peer: string, action: string, count: number): void;
 
   /** A prefix's route-policy state (up, down, disabled, draining, unknown). */
   prefixState(prefix: string, state: string, previous?: string): void;

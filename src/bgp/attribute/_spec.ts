@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { Aggregator, AsPathSegment, CodecContext, PathAttributes } from "../message/types.ts";
+import type {
+  Aggregator,
+  AsPathSegment,
+  CodecContext,
+  PathAttributes,
+  Rfc7606Outcome,
+} from "../message/types.ts";
 
 /** RFC 7606 §2 approaches for a malformed attribute. */
 export type MalformedAction = "withdraw" | "discard" | "reset";
@@ -21,6 +27,25 @@ export interface AttributeDecodeState {
   treatAsWithdraw: boolean;
   discarded: number[];
   warnings: string[];
+  /** Structured twin of `treatAsWithdraw`/`discarded` (see `DecodeResult.outcomes`). */
+  outcomes: Rfc7606Outcome[];
+}
+
+/** RFC 7606 §2 treat-as-withdraw, recorded (BIRD's WITHDRAW verb). */
+export function recordWithdraw(st: AttributeDecodeState, attribute: string, reason: string): void {
+  st.treatAsWithdraw = true;
+  st.outcomes.push({ action: "treat-as-withdraw", attribute, reason });
+}
+
+/** RFC 7606 §2 attribute discard, recorded (BIRD's DISCARD verb). */
+export function recordDiscard(
+  st: AttributeDecodeState,
+  code: number,
+  attribute: string,
+  reason: string,
+): void {
+  st.discarded.push(code);
+  st.outcomes.push({ action: "attribute-discard", attribute, reason });
 }
 
 /**

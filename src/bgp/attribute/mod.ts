@@ -28,7 +28,13 @@ import {
   type PathAttributes,
   UpdateSubcode,
 } from "../message/types.ts";
-import { type AttributeDecodeState, type AttributeSpec, MalformedAttribute } from "./_spec.ts";
+import {
+  type AttributeDecodeState,
+  type AttributeSpec,
+  MalformedAttribute,
+  recordDiscard,
+  recordWithdraw,
+} from "./_spec.ts";
 import { ORIGIN } from "./origin.ts";
 import { AS4_PATH, AS_PATH } from "./as_path.ts";
 import { NEXT_HOP } from "./next_hop.ts";
@@ -63,6 +69,11 @@ export const ATTRIBUTE_TABLE: readonly AttributeSpec[] = [
 
 const BY_CODE: (AttributeSpec | undefined)[] = new Array(256);
 for (const spec of ATTRIBUTE_TABLE) BY_CODE[spec.code] = spec;
+
+/** "NEXT_HOP" for a code with a codec, else "attribute 99". */
+function nameOf(code: number): string {
+  return BY_CODE[code]?.name ?? `attribute ${code}`;
+}
 
 /** The row for a type code, if we understand it. */
 export function attributeSpec(code: number): AttributeSpec | undefined {
@@ -164,7 +175,7 @@ export function decodeAttributes(
           new Uint8Array(0),
         );
       }
-      st.discarded.push(code);
+      recordDiscard(st, code, nameOf(code), "duplicate (RFC 7606 §3 g)");
       st.warnings.push(`Discarded duplicate attribute ${code} (RFC 7606 §3 g)`);
       continue;
     }
@@ -182,7 +193,7 @@ export function decodeAttributes(
       if (flags & AttributeFlag.TRANSITIVE) {
         (st.attrs.unknown ??= []).push({ code, flags: flags & 0xf0, value: value.slice() });
       } else {
-        st.discarded.push(code);
+        recordDiscard(st, code, nameOf(code), "unknown optional non-transitive attribute");
         st.warnings.push(`Ignored unknown optional non-transitive attribute ${code}`);
       }
       continue;
@@ -201,10 +212,10 @@ export function decodeAttributes(
         throw reset(e.subcode ?? spec.resetSubcode, `Cannot decode ${e.message}`, whole());
       }
       if (action === "withdraw") {
-        st.treatAsWithdraw = true;
+        recordWithdraw(st, spec.name, e.message);
         st.warnings.push(`Treat-as-withdraw: ${e.message} (RFC 7606)`);
       } else {
-        st.discarded.push(code);
+        recordDiscard(st, code, spec.name, e.message);
         st.warnings.push(`Discarded attribute: ${e.message} (RFC 7606)`);
       }
     }
@@ -239,7 +250,11 @@ function flagsConflict(
       }
     }
   }
-  st.treatAsWithdraw = true;
+  recordWithdraw(
+    st,
+    spec.name,
+    `flags 0x${flags.toString(16).padStart(2, "0")} (RFC 7606 §3 c)`,
+  );
   st.warnings.push(
     `Treat-as-withdraw: ${spec.name} has flags 0x${
       flags.toString(16).padStart(2, "0")
@@ -267,7 +282,7 @@ function framingError(
       buf.slice(at, end),
     );
   }
-  st.treatAsWithdraw = true;
+  recordWithdraw(st, nameOf(code), "overruns the attribute list (RFC 7606 §4)");
   st.warnings.push(
     `Treat-as-withdraw: attribute ${code} overruns the attribute list (RFC 7606 §4)`,
   );

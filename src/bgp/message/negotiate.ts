@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { ByteWriter } from "../_bytes.ts";
+import { writeCapability } from "../capability/mod.ts";
 import { familyOf } from "../nlri.ts";
 import {
   BgpDecodeError,
@@ -49,6 +51,28 @@ export function familiesOf(open: OpenMessage): Family[] {
     if (f !== undefined && !out.includes(f)) out.push(f);
   }
   return any ? out : ["ipv4-unicast"];
+}
+
+/**
+ * RFC 4760 §8, RFC 5492 §5: when the families both OPENs offer do not
+ * intersect, the session would come up with nothing to exchange. Throws
+ * BgpDecodeError OPEN Message Error / Unsupported Capability (2/7) whose data
+ * is our multiprotocol capabilities (code, length, value), as FRR sends.
+ */
+export function checkCommonFamilies(local: OpenMessage, remote: OpenMessage): void {
+  const ours = familiesOf(local);
+  const theirs = familiesOf(remote);
+  if (ours.some((f) => theirs.includes(f))) return;
+  const w = new ByteWriter(6 * ours.length);
+  for (const c of local.capabilities) if (c.kind === "multiprotocol") writeCapability(w, c);
+  throw new BgpDecodeError(
+    ErrorCode.OPEN_MESSAGE,
+    OpenSubcode.UNSUPPORTED_CAPABILITY,
+    `no common address family: we offer ${ours.join(", ") || "none"}, peer offers ${
+      theirs.join(", ") || "none"
+    }`,
+    w.finish(),
+  );
 }
 
 /** The codec context once both OPENs are known. */

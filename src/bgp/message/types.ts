@@ -333,6 +333,19 @@ export interface DecodeResult {
   discarded: AttributeCode[];
   warnings: string[];
   endOfRib?: Family;
+  /**
+   * The RFC 7606 outcomes of `treatAsWithdraw` and `discarded`, one per
+   * attribute, for logs and metrics; absent when there were none.
+   */
+  outcomes?: Rfc7606Outcome[];
+}
+
+/** One RFC 7606 outcome: what was done, to which attribute, and why. */
+export interface Rfc7606Outcome {
+  action: "treat-as-withdraw" | "attribute-discard";
+  /** Attribute name ("NEXT_HOP"), or "attribute 99" for one without a codec. */
+  attribute: string;
+  reason: string;
 }
 
 // ---------------------------------------------------------------- errors

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { AttributeDecodeState } from "../attribute/_spec.ts";
+import { type AttributeDecodeState, recordDiscard, recordWithdraw } from "../attribute/_spec.ts";
 import { mergeAs4Path } from "../attribute/as_path.ts";
 import { decodeAttributes, encodeAttributes } from "../attribute/mod.ts";
 import { decodeIpv4Prefixes, writePrefixText } from "../nlri.ts";
@@ -98,6 +98,7 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult
     treatAsWithdraw: false,
     discarded: [],
     warnings: [],
+    outcomes: [],
   };
   const attributesStart = p;
   decodeAttributes(frame, p, p + attributesLength, st);
@@ -109,13 +110,14 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult
   const attrs = st.attrs;
   // RFC 7606 §3 d: missing well-known mandatory attributes with NLRI present.
   const reachable = nlri.length > 0 || (attrs.mpReach?.nlri.length ?? 0) > 0;
-  if (reachable) {
+  // Already treat-as-withdraw: an attribute present but malformed is not also "missing".
+  if (reachable && !st.treatAsWithdraw) {
     const missing: string[] = [];
     if (attrs.origin === undefined) missing.push("ORIGIN");
     if (attrs.asPath === undefined) missing.push("AS_PATH");
     if (nlri.length > 0 && attrs.nextHop === undefined) missing.push("NEXT_HOP");
     if (missing.length > 0) {
-      st.treatAsWithdraw = true;
+      recordWithdraw(st, missing.join(", "), "missing well-known attribute (RFC 7606 §3 d)");
       st.warnings.push(`Treat-as-withdraw: missing ${missing.join(", ")} (RFC 7606 §3 d)`);
     }
   }
@@ -127,6 +129,7 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): DecodeResult
   };
   const eor = endOfRibOf(frame, withdrawnLength, attributesStart, attributesLength, st);
   if (eor !== undefined) result.endOfRib = eor;
+  if (st.outcomes.length > 0) result.outcomes = st.outcomes;
   return result;
 }
 
@@ -168,8 +171,11 @@ function reconstructAs4(st: AttributeDecodeState): void {
   if (as4Path === undefined && as4Aggregator === undefined) return;
   if (attrs.aggregator !== undefined && st.aggregatorAsReceived !== AS_TRANS) {
     // The aggregating speaker was 2-octet: AS4_* came from an older path, ignore them.
-    if (as4Aggregator !== undefined) st.discarded.push(AttributeCode.AS4_AGGREGATOR);
-    if (as4Path !== undefined) st.discarded.push(AttributeCode.AS4_PATH);
+    const why = "AGGREGATOR is not AS_TRANS (RFC 6793 §4.2.3)";
+    if (as4Aggregator !== undefined) {
+      recordDiscard(st, AttributeCode.AS4_AGGREGATOR, "AS4_AGGREGATOR", why);
+    }
+    if (as4Path !== undefined) recordDiscard(st, AttributeCode.AS4_PATH, "AS4_PATH", why);
     st.warnings.push(
       "Ignored AS4_PATH/AS4_AGGREGATOR: AGGREGATOR is not AS_TRANS (RFC 6793 §4.2.3)",
     );
@@ -177,7 +183,7 @@ function reconstructAs4(st: AttributeDecodeState): void {
   }
   if (as4Aggregator !== undefined) {
     if (attrs.aggregator === undefined) {
-      st.discarded.push(AttributeCode.AS4_AGGREGATOR);
+      recordDiscard(st, AttributeCode.AS4_AGGREGATOR, "AS4_AGGREGATOR", "no AGGREGATOR");
       st.warnings.push("Ignored AS4_AGGREGATOR without AGGREGATOR (RFC 6793 §4.2.3)");
     } else {
       attrs.aggregator = as4Aggregator;
@@ -185,7 +191,7 @@ function reconstructAs4(st: AttributeDecodeState): void {
   }
   if (as4Path !== undefined) {
     if (attrs.asPath === undefined) {
-      st.discarded.push(AttributeCode.AS4_PATH);
+      recordDiscard(st, AttributeCode.AS4_PATH, "AS4_PATH", "no AS_PATH");
       st.warnings.push("Ignored AS4_PATH without AS_PATH");
     } else {
       attrs.asPath = mergeAs4Path(attrs.asPath, as4Path);

@@ -199,4 +199,29 @@ export function coreSuite(label: string, makeNet: () => TestNet): void {
       }
     },
   );
+
+  t(
+    "BgpSpeaker pair with equal BGP identifiers keeps one connection by AS number (RFC 6286 §2.3)",
+    async (net) => {
+      // Both speakers have identifier 10.0.0.1: §6.8 alone cannot pick, so each side
+      // used to keep the other's connection and both died; the larger AS (65001, B) wins.
+      const p = await startPair(net, { bothActive: true, bSpeaker: { routerId: "10.0.0.1" } });
+      try {
+        await net.waitFor(
+          () => state(p.a) === "Established" && state(p.b) === "Established",
+          "both Established",
+        );
+        const a = p.a.peers()[0]!, b = p.b.peers()[0]!;
+        // One round of OPENs on two connections, no retry.
+        assert.equal(a.messagesSent.open + b.messagesSent.open, 4);
+        assert.equal(a.flaps + b.flaps, 0);
+        assert.equal(a.peerRouterId, "10.0.0.1");
+        await net.advance(2_000);
+        assert.equal(state(p.a), "Established");
+        assert.equal(state(p.b), "Established");
+      } finally {
+        await p.stop();
+      }
+    },
+  );
 }
