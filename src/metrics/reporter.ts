@@ -86,6 +86,7 @@ export const noopMetrics: MetricsReporter = {
   bgpMessage: nothing,
   bgpPrefixUpdates: nothing,
   peerPrefixes: nothing,
+  bgpUpdateErrors: nothing,
   prefixState: nothing,
   prefixAnnounced: nothing,
   probeResult: nothing,
