@@ -27,22 +27,19 @@ import {
   encodeUpdates,
   endOfRib,
   messageLength,
+  NOTIFICATION_NAMES,
   notificationFor,
   type NotificationMessage,
 } from "../src/bgp/mod.ts";
 import { hex } from "../src/bgp/_bytes.ts";
 import { formatSessionReport, fuzzSession } from "./fuzz_session.ts";
 
-/** Valid subcodes per error code (RFC 4271 §4.5, RFC 4486, RFC 5492, RFC 6608, RFC 7313, RFC 8538). */
-export const VALID_SUBCODES: Record<number, readonly number[]> = {
-  1: [1, 2, 3],
-  2: [0, 1, 2, 3, 4, 6, 7],
-  3: [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11],
-  4: [0],
-  5: [0, 1, 2, 3],
-  6: [1, 2, 3, 4, 5, 6, 7, 8, 9],
-  7: [1],
-};
+/** Valid subcodes per error code: the keys of the one NOTIFICATION table (message/types.ts). */
+export const VALID_SUBCODES: Record<number, readonly number[]> = Object.fromEntries(
+  Object.entries(NOTIFICATION_NAMES).map((
+    [code, e],
+  ) => [Number(code), Object.keys(e.subcodes).map(Number)]),
+);
 
 export interface FuzzReport {
   iterations: number;

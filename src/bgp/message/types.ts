@@ -422,7 +422,7 @@ export const RouteRefreshSubcode = {
 } as const;
 
 /**
- * The one table of NOTIFICATION names (IANA "BGP Error (Notification) Codes"
+ * The one table of NOTIFICATION codes with their defined subcodes and names (IANA "BGP Error (Notification) Codes"
  * and "... Subcodes" registries), for logs and `anycast peers`.
  */
 export const NOTIFICATION_NAMES: Readonly<
@@ -439,6 +439,7 @@ export const NOTIFICATION_NAMES: Readonly<
   [ErrorCode.OPEN_MESSAGE]: {
     name: "OPEN Message Error",
     subcodes: {
+      [OpenSubcode.UNSPECIFIC]: "Unspecific",
       [OpenSubcode.UNSUPPORTED_VERSION_NUMBER]: "Unsupported Version Number",
       [OpenSubcode.BAD_PEER_AS]: "Bad Peer AS",
       [OpenSubcode.BAD_BGP_IDENTIFIER]: "Bad BGP Identifier",
@@ -450,6 +451,7 @@ export const NOTIFICATION_NAMES: Readonly<
   [ErrorCode.UPDATE_MESSAGE]: {
     name: "UPDATE Message Error",
     subcodes: {
+      [UpdateSubcode.UNSPECIFIC]: "Unspecific",
       [UpdateSubcode.MALFORMED_ATTRIBUTE_LIST]: "Malformed Attribute List",
       [UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE]: "Unrecognized Well-known Attribute",
       [UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE]: "Missing Well-known Attribute",
@@ -462,10 +464,11 @@ export const NOTIFICATION_NAMES: Readonly<
       [UpdateSubcode.MALFORMED_AS_PATH]: "Malformed AS_PATH",
     },
   },
-  [ErrorCode.HOLD_TIMER_EXPIRED]: { name: "Hold Timer Expired", subcodes: {} },
+  [ErrorCode.HOLD_TIMER_EXPIRED]: { name: "Hold Timer Expired", subcodes: { 0: "Unspecific" } },
   [ErrorCode.FSM]: {
     name: "Finite State Machine Error",
     subcodes: {
+      [FsmSubcode.UNSPECIFIED]: "Unspecified Error",
       [FsmSubcode.UNEXPECTED_IN_OPEN_SENT]: "Receive Unexpected Message in OpenSent State",
       [FsmSubcode.UNEXPECTED_IN_OPEN_CONFIRM]: "Receive Unexpected Message in OpenConfirm State",
       [FsmSubcode.UNEXPECTED_IN_ESTABLISHED]: "Receive Unexpected Message in Established State",
@@ -496,7 +499,8 @@ export const NOTIFICATION_NAMES: Readonly<
 export function describeNotification(n: { code: number; subcode: number }): string {
   const entry = NOTIFICATION_NAMES[n.code];
   if (entry === undefined) return `${n.code}/${n.subcode} (unknown)`;
-  const sub = entry.subcodes[n.subcode];
+  // Subcode 0 is "no subcode" for most codes: name only the real ones.
+  const sub = n.subcode === 0 ? undefined : entry.subcodes[n.subcode];
   return `${n.code}/${n.subcode} (${entry.name}${sub ? `, ${sub}` : ""})`;
 }
 
