@@ -35,6 +35,7 @@ function peerOpen(families: [number, number][]): OpenMessage {
 async function scripted(net: TestNet, families: Family[]) {
   const peers: ScriptedPeer[] = [];
   const lines: string[] = [];
+  const counted: string[] = [];
   await net.transport("127.0.0.2").listen({ hostname: "127.0.0.2", port: 179 }, (conn) => {
     peers.push(new ScriptedPeer(conn));
   });
@@ -45,10 +46,15 @@ async function scripted(net: TestNet, families: Family[]) {
     clock: net.clock,
     random: () => 0.5,
     log: (_level, message) => lines.push(message),
+    counters: {
+      bgpMessage() {},
+      bgpPrefixUpdates() {},
+      bgpUpdateErrors: (peer, action, count) => counted.push(`${peer} ${action} ${count}`),
+    },
   });
   await a.start();
   await net.waitFor(() => peers.length > 0 && peers[0]!.ofType("open").length === 1, "our OPEN");
-  return { a, peer: peers[0]!, lines };
+  return { a, peer: peers[0]!, lines, counted };
 }
 
 /** Handshake with an OPEN offering IPv4 and IPv6 unicast. */
@@ -115,7 +121,7 @@ const ORIGIN = "40010100", AS_PATH = "40020602010000fde9";
 
 test("BgpSession logs and counts RFC 7606 treat-as-withdraw and attribute discard with attribute and reason", async () => {
   const net = memoryNet();
-  const { a, peer, lines } = await scripted(net, ["ipv4-unicast"]);
+  const { a, peer, lines, counted } = await scripted(net, ["ipv4-unicast"]);
   try {
     await establish(net, a, peer);
     // NEXT_HOP 0.0.0.1 (not a host address) with 198.51.100.0/24: treat-as-withdraw.
@@ -129,6 +135,11 @@ test("BgpSession logs and counts RFC 7606 treat-as-withdraw and attribute discar
       "attribute-discard": 1,
       "session-reset": 0,
     });
+    // The metrics reporter gets the same (anycast_bgp_update_errors_total{peer,action}).
+    assert.deepEqual(counted, [
+      "127.0.0.2 treat-as-withdraw 1",
+      "127.0.0.2 attribute-discard 1",
+    ]);
     const logged = lines.filter((l) => l.includes("RFC 7606"));
     assert.deepEqual(logged, [
       "neighbor 127.0.0.2: UPDATE treat-as-withdraw (RFC 7606): NEXT_HOP: NEXT_HOP 0.0.0.1 is not a host address, 1 prefix withdrawn",
