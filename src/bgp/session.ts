@@ -868,6 +868,8 @@ export class BgpSession {
         }
         return;
       case "route-refresh":
+        // RFC 7313 §5: ORF entries (RFC 5291) are ignored, a reserved subtype too; say so.
+        for (const w of result.warnings) this.#log("info", w);
         this.#onRouteRefresh(msg.afi, msg.safi, msg.subtype);
         return;
     }

@@ -10,8 +10,16 @@ import type { OpenMessage } from "../../../../src/bgp/message/types.ts";
 import { negotiateContext } from "../../../../src/bgp/message/negotiate.ts";
 import { UpdateErrorLog } from "../../../../src/bgp/update_errors.ts";
 import { FakeClock } from "../../../../src/util/clock.ts";
-import { hex, updateFrame } from "../codec/_helpers.ts";
-import { memoryNet, neighbor, ScriptedPeer, speakerConfig, state, type TestNet } from "./_net.ts";
+import { frame, hex, updateFrame } from "../codec/_helpers.ts";
+import {
+  memoryNet,
+  neighbor,
+  route,
+  ScriptedPeer,
+  speakerConfig,
+  state,
+  type TestNet,
+} from "./_net.ts";
 
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
@@ -162,6 +170,26 @@ Deno.test("UpdateErrorLog logs at most 10 lines a minute per session and says ho
   log.outcomes(bad, 1);
   assert.equal(lines[10], "15 more RFC 7606 outcomes not logged (rate limit)");
   assert.equal(lines.length, 12);
+});
+
+// ---------------------------------------------------------------- item 11
+
+test("BgpSession answers a subtype-0 ROUTE-REFRESH carrying ORF entries and logs that ORF is not supported (RFC 7313 §5, RFC 5291)", async () => {
+  const net = memoryNet();
+  const { a, peer, lines } = await scripted(net, ["ipv4-unicast"]);
+  try {
+    await establish(net, a, peer);
+    a.setRoutes([route("192.0.2.1/32")]);
+    await net.waitFor(() => peer.ofType("update").length >= 1, "the route");
+    const before = peer.ofType("update").length;
+    // AFI 1, subtype 0, SAFI 1, then an ORF entry: When-to-refresh 1, ORF type 64, length 0.
+    peer.sendRaw(frame(5, "0001000101400000"));
+    await net.waitFor(() => peer.ofType("update").length > before, "the route sent again");
+    assert.equal(state(a), "Established");
+    assert.ok(lines.some((l) => /4 bytes of ORF entries: ORF is not supported/.test(l)));
+  } finally {
+    await a.stop();
+  }
 });
 
 // ---------------------------------------------------------------- item 6
