@@ -154,6 +154,24 @@ Deno.test("every series in docs/metrics.md moves after a real exchange", async (
       },
     });
     await settle(clock, () => daemon.speaker.peers()[0]!.prefixesReceived === 1, "route received");
+    // ...and one whose NEXT_HOP is not a host address: RFC 7606 treat-as-withdraw (issue 13).
+    peer.announce("198.51.100.128/25", {
+      prefix: "198.51.100.128/25",
+      family: "ipv4-unicast",
+      origin: "igp",
+      nextHop: "0.0.0.1",
+      attributes: {
+        communities: [],
+        largeCommunities: [],
+        extendedCommunities: [],
+        asPathPrepend: 0,
+      },
+    });
+    await settle(
+      clock,
+      () => daemon.speaker.peers()[0]!.updateErrors?.["treat-as-withdraw"] === 1,
+      "treat-as-withdraw counted",
+    );
     // The service fails: withdraw, and liveness restarts its unit.
     healthy = false;
     await settle(clock, () => !ribIn().has("192.0.2.1/32") && restarts.length > 0, "withdraw");
