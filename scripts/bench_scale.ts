@@ -124,7 +124,8 @@ async function startDaemon(n: number, httpPort?: number): Promise<Running> {
       "--config",
       config,
     ],
-    stdout: "null",
+    // BENCH_DAEMON_STDOUT=1 shows what the daemon prints on stdout (e.g. --trace-gc).
+    stdout: Deno.env.get("BENCH_DAEMON_STDOUT") ? "inherit" : "null",
     stderr: "piped",
   }).spawn();
   const stderr: string[] = [];

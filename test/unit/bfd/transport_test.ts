@@ -99,7 +99,7 @@ Deno.test("UdpTransport runs RFC 5883 multihop sessions on the multihop port", a
     await a.addSession(B2, { localAddress: A2, ...timers });
     await b.addSession(A2, { localAddress: B2, ...timers });
     await waitFor(() => a.state(B2) === "Up" && b.state(A2) === "Up", 3000);
-    assert.deepEqual(a.drops(), {});
+    assert.deepEqual(withoutOwnStalls(a.drops()), {});
   } finally {
     await a.close();
     await b.close();
@@ -127,9 +127,18 @@ Deno.test("UdpTransport runs sessions over IPv6 beside an IPv4 listener", async 
     await a.addSession("::1", { localAddress: "::1", ...timers });
     await b.addSession("::1", { localAddress: "::1", ...timers });
     await waitFor(() => a.state("::1") === "Up" && b.state("::1") === "Up", 3000);
-    assert.deepEqual(a.drops(), {});
+    assert.deepEqual(withoutOwnStalls(a.drops()), {});
   } finally {
     await a.close();
     await b.close();
   }
 });
+
+/**
+ * Drops for a reason other than our own event-loop stall: on a loaded machine
+ * a packet delayed by our stall is dropped on purpose ("stale-after-stall").
+ */
+function withoutOwnStalls(drops: Record<string, number>): Record<string, number> {
+  const { "stale-after-stall": _ours, ...rest } = drops;
+  return rest;
+}
