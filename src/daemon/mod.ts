@@ -43,7 +43,7 @@ import { LoopLagMonitor } from "../metrics/loop_lag.ts";
 import type { ServiceManager } from "../systemd/service_manager.ts";
 import { SystemdNotifier } from "../systemd/notify.ts";
 import { describeDiff, type diffConfig, diffConfigSliced, probeKey } from "./reload.ts";
-import { formatConfigError } from "../config/mod.ts";
+import { formatConfigError, formatConfigWarning } from "../config/mod.ts";
 import { loadConfigOffThread } from "../config/load_worker.ts";
 
 export { describeDiff, diffBy, diffConfig, probeKey } from "./reload.ts";
@@ -420,6 +420,7 @@ export class Daemon {
         this.metrics.configReload(false);
         return false;
       }
+      for (const w of loaded.warnings) this.#log("warning", `reload: ${formatConfigWarning(w)}`);
       await this.reload(loaded.config);
       this.metrics.configReload(true);
       this.#log("info", "reload done");
