@@ -316,7 +316,7 @@ const cases: Case[] = [
     yaml: SPEAKER +
       "prefixes:\n  - ipAddress: 192.0.2.1/32\n    readinessProbe:\n      http: {port: 80, timeout: 1s, requestTimeout: 2s}\n",
     errors: [
-      'config.yaml:7:53: prefixes[0].readinessProbe.http.requestTimeout: timeout and requestTimeout are the same setting: set only one',
+      "config.yaml:7:53: prefixes[0].readinessProbe.http.requestTimeout: timeout and requestTimeout are the same setting: set only one",
     ],
   },
   {
