@@ -272,9 +272,11 @@ export class Daemon {
     const config = this.config;
     if (config.metrics.enabled && !this.#prometheus) {
       const { PrometheusMetrics } = await import("../metrics/prometheus.ts");
+      const { heraldLabelsOf } = await import("../metrics/herald.ts");
       this.#prometheus = new PrometheusMetrics({
         version: this.#options.version ?? "0.0.0",
         clock: this.#clock,
+        herald: heraldLabelsOf(() => this.config),
       });
       this.#reporter = this.#prometheus;
     }
