@@ -9,6 +9,9 @@
  * - A prefix that no neighbor can carry: no neighbor negotiates its family, or
  *   none has a next hop of its family (an IPv6 prefix over IPv4 sessions needs
  *   `nextHop`). Each neighbor is named with what to change.
+ * - A TCP control API (Periphery's and Herald's `api.listenAddress`/
+ *   `listenPort`) without a bearer token: it stays closed, only the unix
+ *   socket serves (control/server.ts).
  *
  * @module
  */
@@ -101,8 +104,22 @@ function carryWarnings(
   return out;
 }
 
+function apiWarnings(file: NativeFile, config: AnycastConfig): PathWarning[] {
+  const api = file.api;
+  if (api === undefined || (api.listenAddress === undefined && api.listenPort === undefined)) {
+    return [];
+  }
+  if (api.token !== undefined || api.tokenFile !== undefined) return [];
+  return [{
+    path: ["api", api.listenAddress !== undefined ? "listenAddress" : "listenPort"],
+    message:
+      `the control API is never opened on TCP without a bearer token: set api.token or api.tokenFile; until then only the unix socket ${config.api.socket} serves it`,
+  }];
+}
+
 export function nativeWarnings(file: NativeFile, config: AnycastConfig): PathWarning[] {
   return [
+    ...apiWarnings(file, config),
     ...timeoutWarnings(file),
     ...carryWarnings(
       config,
