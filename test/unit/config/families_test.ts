@@ -11,6 +11,7 @@ import {
   parseConfig,
 } from "../../../src/config/mod.ts";
 import { canCarry, defaultFamilies } from "../../../src/config/_families.ts";
+import { diffConfig } from "../../../src/daemon/reload.ts";
 
 const SPEAKER = "speaker:\n  asn: 64600\n  routerId: 192.0.2.10\n";
 
@@ -103,4 +104,17 @@ Deno.test("anycastd: an IPv6 route with an IPv4 local_address warns, naming the 
   assert.deepEqual(warnings, [
     "t.yaml:5:27: warning: announcer.routes[1]: 2001:db8::/48 is announced to no neighbor: peer r1 (announcer.peers[0]) has an IPv4 session, so the route needs an IPv6 next hop: anycastd's next hop is local_address (10.0.0.1); write this route in the native dialect with nextHop",
   ]);
+});
+
+Deno.test("a reload that adds the first IPv6 prefix changes the IPv4 neighbor (new capabilities)", () => {
+  const base = SPEAKER + "neighbors:\n  - {address: 192.0.2.254, asn: 64599}\nprefixes:\n" +
+    "  - ipAddress: 198.51.100.1/32\n";
+  const before = parse(base).config;
+  const after = parse(base + "  - {ipAddress: 2001:db8:1::/48, nextHop: 2001:db8::10}\n").config;
+  const diff = diffConfig(before, after);
+  assert.deepEqual(diff.neighbors.changed.map((n) => n.families), [[
+    "ipv4-unicast",
+    "ipv6-unicast",
+  ]]);
+  assert.deepEqual(diff.prefixes.added.map((p) => p.prefix), ["2001:db8:1::/48"]);
 });
