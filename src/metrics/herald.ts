@@ -19,9 +19,15 @@
  * Herald reads its BGP figures from GoBGP every `metrics.interval`; these
  * move with each event, so they are current at every scrape.
  *
+ * `herald_prefix_up` and the route count are kept in a plain map and written
+ * at scrape time in slices, as the anycast_prefix_* families are
+ * (prefix_series.ts): with 100,000 prefixes a prom-client `set()` per
+ * announce would hash labels on the start-up path.
+ *
  * @module
  */
 import client from "prom-client";
+import { forEachSliced } from "../util/slice.ts";
 import type { Direction } from "./reporter.ts";
 import type { AnycastConfig } from "../config/model.ts";
 
@@ -36,6 +42,10 @@ export interface HeraldLabels {
    * failed: the names of the prefixes whose service is `unit`; default the unit.
    */
   unitNames?: (unit: string) => string[];
+}
+
+function escapeLabel(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 
 /** GoBGP's api.PeerState_SessionState numbers, as herald_bgp_peer_state exports them. */
@@ -53,16 +63,16 @@ const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export class HeraldSeries {
   #labels: HeraldLabels;
-  #prefixUp: client.Gauge<string>;
+  /** prefix -> 1 announced, 0 withdrawn (herald_prefix_up). */
+  #prefixUp = new Map<string, 0 | 1>();
+  #announcedCount = 0;
   #probeSuccess: client.Counter<string>;
   #probeFailure: client.Counter<string>;
   #probeDuration: client.Histogram<string>;
   #peerUp: client.Gauge<string>;
   #peerState: client.Gauge<string>;
   #messages: Record<Direction, client.Counter<string>>;
-  #routeCount: client.Gauge<string>;
   #restarts: client.Counter<string>;
-  #announced = new Set<string>();
 
   constructor(registry: client.Registry, labels: HeraldLabels, buckets?: number[]) {
     this.#labels = labels;
@@ -73,11 +83,6 @@ export class HeraldSeries {
       new client.Counter({ name, help, labelNames, registers });
     const probe = ["prefix", "probe_type", "name"];
     const peer = ["peer_address", "peer_asn"];
-    this.#prefixUp = gauge(
-      "herald_prefix_up",
-      "Prefix announcement status (1=announced, 0=withdrawn)",
-      ["prefix", "name"],
-    );
     this.#probeSuccess = counter(
       "herald_probe_success_total",
       "Total number of successful probe executions",
@@ -113,8 +118,16 @@ export class HeraldSeries {
         [...peer, "message_type"],
       ),
     };
-    this.#routeCount = gauge("herald_bgp_route_count", "Number of BGP routes", ["route_table"]);
-    this.#routeCount.set({ route_table: "global" }, 0);
+    const announced = () => this.#announcedCount;
+    new client.Gauge({
+      name: "herald_bgp_route_count",
+      help: "Number of BGP routes",
+      labelNames: ["route_table"],
+      registers,
+      collect() {
+        this.set({ route_table: "global" }, announced());
+      },
+    });
     this.#restarts = counter(
       "herald_service_restarts_total",
       "Total number of service restarts triggered",
@@ -132,10 +145,23 @@ export class HeraldSeries {
   }
 
   prefixAnnounced(prefix: string, announced: boolean): void {
-    this.#prefixUp.set({ prefix, name: this.#name(prefix) }, announced ? 1 : 0);
-    if (announced) this.#announced.add(prefix);
-    else this.#announced.delete(prefix);
-    this.#routeCount.set({ route_table: "global" }, this.#announced.size);
+    const was = this.#prefixUp.get(prefix) ?? 0;
+    const now = announced ? 1 : 0;
+    this.#prefixUp.set(prefix, now);
+    this.#announcedCount += now - was;
+  }
+
+  /** herald_prefix_up in the text exposition format (sliced over the prefixes). */
+  async render(): Promise<string> {
+    const lines = [
+      "# HELP herald_prefix_up Prefix announcement status (1=announced, 0=withdrawn)",
+      "# TYPE herald_prefix_up gauge",
+    ];
+    await forEachSliced(this.#prefixUp, ([prefix, up]) => {
+      const name = escapeLabel(this.#name(prefix));
+      lines.push(`herald_prefix_up{prefix="${escapeLabel(prefix)}",name="${name}"} ${up}`);
+    });
+    return [...lines, ""].join("\n");
   }
 
   probeResult(prefix: string, probe: string, ok: boolean, durationSeconds: number): void {
@@ -162,12 +188,38 @@ export class HeraldSeries {
   }
 }
 
-/** Herald's labels read from the running config (`config()` follows reloads). */
+/**
+ * Herald's labels read from the running config (`config()` follows reloads).
+ * Lookups are O(1): the maps are rebuilt once per config object.
+ */
 export function heraldLabelsOf(config: () => AnycastConfig): HeraldLabels {
+  let seen: AnycastConfig | undefined;
+  let names = new Map<string, string>();
+  let asns = new Map<string, number>();
+  let units = new Map<string, string[]>();
+  const current = () => {
+    const c = config();
+    if (c === seen) return;
+    seen = c;
+    names = new Map(c.prefixes.map((p) => [p.prefix, p.name]));
+    asns = new Map(c.neighbors.map((n) => [n.address, n.asn]));
+    units = new Map();
+    for (const p of c.prefixes) {
+      if (p.service) units.set(p.service.name, [...(units.get(p.service.name) ?? []), p.name]);
+    }
+  };
   return {
-    prefixName: (prefix) => config().prefixes.find((p) => p.prefix === prefix)?.name,
-    peerAsn: (peer) => config().neighbors.find((n) => n.address === peer)?.asn,
-    unitNames: (unit) =>
-      config().prefixes.filter((p) => p.service?.name === unit).map((p) => p.name),
+    prefixName: (prefix) => {
+      current();
+      return names.get(prefix);
+    },
+    peerAsn: (peer) => {
+      current();
+      return asns.get(peer);
+    },
+    unitNames: (unit) => {
+      current();
+      return units.get(unit) ?? [];
+    },
   };
 }

@@ -259,7 +259,8 @@ export class PrometheusMetrics implements MetricsReporter {
 
   /** Prometheus text exposition of every metric. */
   async metrics(): Promise<string> {
-    return (await this.registry.metrics()) + (await this.#prefixes.render());
+    return (await this.registry.metrics()) + (await this.#prefixes.render()) +
+      (await this.#herald.render());
   }
 
   get contentType(): string {
