@@ -394,7 +394,7 @@ const probe = mapping({
   fastPeriodSeconds: duration().optional().describe("Period while rising or falling"),
   jitterSeconds: duration().optional().describe("Random delay added to each start (default 0)"),
   terminationGracePeriodSeconds: duration().optional().describe(
-    "Liveness restarts: how long the service gets to stop after SIGTERM before it is killed and started again (default 0: systemd's own TimeoutStopSec)",
+    "On a livenessProbe: how long the service gets to stop after SIGTERM before it is killed and started again (default 0: systemd's own TimeoutStopSec); no effect on startup and readiness probes, which restart nothing",
   ),
   http: http.optional(),
   tcp: tcp.optional(),
