@@ -72,6 +72,7 @@ export class HeraldSeries {
   #peerUp: client.Gauge<string>;
   #peerState: client.Gauge<string>;
   #messages: Record<Direction, client.Counter<string>>;
+  #messageChildren = new Map<string, client.Counter.Internal>();
   #restarts: client.Counter<string>;
 
   constructor(registry: client.Registry, labels: HeraldLabels, buckets?: number[]) {
@@ -177,9 +178,20 @@ export class HeraldSeries {
   }
 
   /** `type` as the session counts it (update, route-refresh); Herald writes route_refresh style. */
+  /**
+   * Called once per BGP message: the labelled child is kept, so a message
+   * costs one map lookup instead of prom-client hashing the label set.
+   */
   message(peer: string, direction: Direction, type: string): void {
-    const message_type = type.toLowerCase().replaceAll("-", "_");
-    this.#messages[direction].inc({ ...this.#peer(peer), message_type });
+    const labels = this.#peer(peer);
+    const key = `${direction}\t${peer}\t${labels.peer_asn}\t${type}`;
+    let child = this.#messageChildren.get(key);
+    if (child === undefined) {
+      const message_type = type.toLowerCase().replaceAll("-", "_");
+      child = this.#messages[direction].labels({ ...labels, message_type });
+      this.#messageChildren.set(key, child);
+    }
+    child.inc();
   }
 
   serviceRestart(unit: string): void {
