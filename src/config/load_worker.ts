@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type LoadResult, loadConfig } from "./load.ts";
+import { loadConfig, type LoadResult } from "./load.ts";
 
 const WORKER_URL = new URL("./_load_worker_entry.ts", import.meta.url);
 
