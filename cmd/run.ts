@@ -2,7 +2,12 @@ import { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "../src/cli/context.ts";
 import { ExitCode } from "../src/cli/context.ts";
 import { VERSION } from "../src/cli/version.ts";
-import { formatConfigError, loadConfig, resolveConfigPath } from "../src/config/mod.ts";
+import {
+  formatConfigError,
+  formatConfigWarning,
+  loadConfig,
+  resolveConfigPath,
+} from "../src/config/mod.ts";
 import { Daemon, type DaemonLog } from "../src/daemon/mod.ts";
 import { ControlConfigError } from "../src/control/mod.ts";
 import { getLogger, setupLogging } from "../src/log/mod.ts";
@@ -78,6 +83,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void) {
       }
       await using _logging = logging;
       const log = daemonLog();
+      for (const w of loaded.warnings) log("warning", `config: ${formatConfigWarning(w)}`);
       const daemon = new Daemon({
         config,
         log,

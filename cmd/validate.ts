@@ -11,6 +11,7 @@ import {
   type AnycastConfig,
   type ConfigError,
   formatConfigError,
+  formatConfigWarning,
   parseConfig,
 } from "../src/config/mod.ts";
 
@@ -22,6 +23,8 @@ interface FileReport {
   neighbors?: number;
   probes?: number;
   errors: ConfigError[];
+  /** Valid but probably not meant; never change the exit code. */
+  warnings: ConfigError[];
 }
 
 /** Probes the daemon will run: native per-prefix probes, or anycastd service checks. */
@@ -76,7 +79,7 @@ Output: "FILE: ok (native dialect, 2 prefixes, 1 neighbor, 2 probes)" or one
             path: "",
             message: `Cannot read file: ${reason}`,
           };
-          reports.push({ file, ok: false, errors: [error] });
+          reports.push({ file, ok: false, errors: [error], warnings: [] });
           if (!opts.json) ctx.err(`anycast validate: ${file}: cannot read file: ${reason}\n`);
           continue;
         }
@@ -90,20 +93,28 @@ Output: "FILE: ok (native dialect, 2 prefixes, 1 neighbor, 2 probes)" or one
             neighbors: result.config.neighbors.length,
             probes: countProbes(result.config),
             errors: [],
+            warnings: result.warnings,
           };
           reports.push(report);
           configs.push(result.config);
+          if (!opts.json) {
+            for (const w of result.warnings) ctx.err(`${formatConfigWarning(w)}\n`);
+          }
           if (!opts.json && !opts.print) {
             ctx.out(
               `${file}: ok (${result.dialect} dialect, ${
                 plural(report.prefixes, "prefix", "prefixes")
               }, ${plural(report.neighbors, "neighbor", "neighbors")}, ${
                 plural(report.probes, "probe", "probes")
+              }${
+                report.warnings.length > 0
+                  ? `, ${plural(report.warnings.length, "warning", "warnings")}`
+                  : ""
               })\n`,
             );
           }
         } else {
-          reports.push({ file, ok: false, errors: result.errors });
+          reports.push({ file, ok: false, errors: result.errors, warnings: [] });
           if (!opts.json) { for (const e of result.errors) ctx.err(`${formatConfigError(e)}\n`); }
         }
       }

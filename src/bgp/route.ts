@@ -57,7 +57,10 @@ export function outRouteFor(spec: RouteSpec, peer: PeerView): OutRoute {
   const prepends = Math.max(0, a.asPathPrepend);
   const ownAs = peer.ibgp ? [] : [peer.localAsn]; // RFC 4271 §5.1.2: own AS only towards eBGP
   // Our AS stays leftmost: peers enforce that the first AS is the neighbor's (RFC 4271 §6.3).
-  const asns = [...ownAs, ...Array<number>(prepends).fill(spec.prependAsn ?? peer.localAsn)];
+  // Herald's list form names the prepended ASNs; the count form repeats one.
+  const prepended = a.asPathPrependAsns ??
+    Array<number>(prepends).fill(spec.prependAsn ?? peer.localAsn);
+  const asns = [...ownAs, ...prepended];
   const asPath: AsPathSegment[] = asns.length > 0 ? [{ type: "sequence", asns }] : [];
   const attributes: PathAttributes = { origin: spec.origin, asPath };
   if (a.med !== undefined) attributes.med = a.med;

@@ -25,6 +25,11 @@ export function formatConfigError(e: ConfigError): string {
   return `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
 }
 
+/** `file:line:col: warning: path: message`. */
+export function formatConfigWarning(w: ConfigError): string {
+  return `${w.file}:${w.line}:${w.column}: warning: ${w.path ? `${w.path}: ` : ""}${w.message}`;
+}
+
 /** `prefixes[0].readinessProbe.http.port` from ["prefixes", 0, "readinessProbe", "http", "port"]. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";

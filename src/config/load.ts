@@ -14,9 +14,16 @@ import { nativeSchema } from "./native_schema.ts";
 import { anycastdSchema } from "./anycastd_schema.ts";
 import { translateNative } from "./translate_native.ts";
 import { translateAnycastd } from "./translate_anycastd.ts";
+import { anycastdWarnings, nativeWarnings, type PathWarning } from "./warnings.ts";
 
 export type LoadResult =
-  | { ok: true; config: AnycastConfig; dialect: Dialect }
+  | {
+    ok: true;
+    config: AnycastConfig;
+    dialect: Dialect;
+    /** Valid but probably not meant (warnings.ts); positioned like errors. */
+    warnings: ConfigError[];
+  }
   | { ok: false; errors: ConfigError[] };
 
 /** Top-level keys only anycastd's file has. */
@@ -60,14 +67,19 @@ export function parseValidFast(text: string, file: string): LoadResult | undefin
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
   const dialect = detectDialect(Object.keys(data));
+  // A file with warnings takes the careful path too, so they get positions.
   if (dialect === "native") {
     const result = nativeSchema.safeParse(data);
     if (!result.success) return undefined;
-    return { ok: true, config: translateNative(result.data, file), dialect };
+    const config = translateNative(result.data, file);
+    if (nativeWarnings(result.data, config).length > 0) return undefined;
+    return { ok: true, config, dialect, warnings: [] };
   }
   const result = anycastdSchema.safeParse(data);
   if (!result.success) return undefined;
-  return { ok: true, config: translateAnycastd(result.data, file), dialect };
+  const config = translateAnycastd(result.data, file);
+  if (anycastdWarnings(result.data, config).length > 0) return undefined;
+  return { ok: true, config, dialect, warnings: [] };
 }
 
 export function parseWithPositions(text: string, file: string): LoadResult {
@@ -136,10 +148,23 @@ export function parseWithPositions(text: string, file: string): LoadResult {
   if (!result.success) {
     return { ok: false, errors: sortErrors(issuesToErrors(result.error.issues, schema, at)) };
   }
-  const config = dialect === "native"
-    ? translateNative(result.data as z.infer<typeof nativeSchema>, file)
-    : translateAnycastd(result.data as z.infer<typeof anycastdSchema>, file);
-  return { ok: true, config, dialect };
+  let config: AnycastConfig;
+  let warnings: PathWarning[];
+  if (dialect === "native") {
+    const data = result.data as z.infer<typeof nativeSchema>;
+    config = translateNative(data, file);
+    warnings = nativeWarnings(data, config);
+  } else {
+    const data = result.data as z.infer<typeof anycastdSchema>;
+    config = translateAnycastd(data, file);
+    warnings = anycastdWarnings(data, config);
+  }
+  return {
+    ok: true,
+    config,
+    dialect,
+    warnings: sortErrors(warnings.map((w) => at.error(at.valueOffset(w.path), w.path, w.message))),
+  };
 }
 
 /** Read and parse `path`. A file that cannot be read is reported as an error at 1:1. */

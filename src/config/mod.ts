@@ -13,7 +13,7 @@ export {
   parseConfig,
   resolveConfigPath,
 } from "./load.ts";
-export { type ConfigError, didYouMean, formatConfigError } from "./errors.ts";
+export { type ConfigError, didYouMean, formatConfigError, formatConfigWarning } from "./errors.ts";
 export { nativeJsonSchema } from "./json_schema.ts";
 export { nativeSchema } from "./native_schema.ts";
 export { anycastdSchema } from "./anycastd_schema.ts";

@@ -119,6 +119,11 @@ export interface RouteAttributes {
   localPref?: number;
   /** How many extra times the local AS (or `prependAsn`) is prepended. */
   asPathPrepend: number;
+  /**
+   * Herald's list form: exactly these ASNs follow our own AS (their count is
+   * `asPathPrepend`); undefined = `asPathPrepend` copies of `prependAsn`.
+   */
+  asPathPrependAsns?: number[];
 }
 
 export type PrefixStateName = "up" | "down" | "disabled";
@@ -175,6 +180,12 @@ export interface ProbeConfig {
   fastPeriodMs?: number;
   /** Random 0..jitterMs added to each scheduled start. */
   jitterMs: number;
+  /**
+   * Liveness restarts of the prefix's service: stop, wait up to this long for
+   * the unit to end, kill it, start it (Kubernetes terminationGracePeriodSeconds).
+   * Undefined or 0 = one RestartUnit job (systemd's own TimeoutStopSec).
+   */
+  terminationGracePeriodMs?: number;
   handler: HandlerConfig;
 }
 
@@ -237,6 +248,8 @@ export interface GrpcHandler {
 
 export interface ExecHandler {
   kind: "exec";
+  /** Run as this user (through runuser); undefined = the daemon's user. */
+  user?: string;
   command: string;
   args: string[];
   env: Record<string, string>;

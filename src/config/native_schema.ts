@@ -51,12 +51,34 @@ export const PROBE_HANDLER_KEYS = [
   "ntpq",
 ] as const;
 
+/** Our levels, and zap's (Herald's) spellings: zap accepts lower and upper case. */
+const LOG_LEVELS = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "warning",
+  "error",
+  "dpanic",
+  "panic",
+  "fatal",
+  "DEBUG",
+  "INFO",
+  "WARN",
+  "ERROR",
+  "DPANIC",
+  "PANIC",
+  "FATAL",
+] as const;
+
 const logging = mapping({
   driver: oneOf(["stderr", "file", "syslog", "journald", "none", "windows"]).optional()
     .describe("Where logs go (default stderr); windows is Periphery's and not supported here"),
   format: oneOf(["text", "json"]).optional().describe("Log line format (default text)"),
-  level: oneOf(["trace", "debug", "info", "warn", "warning", "error", "fatal"]).optional()
-    .describe("Lowest level logged (default info); LOG_LEVEL overrides"),
+  level: oneOf(LOG_LEVELS).optional()
+    .describe(
+      "Lowest level logged (default info); LOG_LEVEL overrides. Herald's zap names (upper case, dpanic, panic) are accepted; dpanic and panic mean fatal",
+    ),
   file: nonEmpty().optional().describe("Log file path, required for the file driver"),
   socket: nonEmpty().optional().describe(
     "Unix datagram socket for syslog (/dev/log) or journald (/run/systemd/journal/socket)",
@@ -209,6 +231,12 @@ const neighbor = mapping({
   }
 }));
 
+const PREPEND_MESSAGE = "expected a count 0-32 or a list of up to 32 AS numbers";
+const asPathPrepend = z.union([
+  intRange(0, 32),
+  list(asn()).max(32, PREPEND_MESSAGE),
+], { error: PREPEND_MESSAGE });
+
 const attributeFields = {
   communities: list(community()).optional().describe(
     'RFC 1997 communities "asn:value" or well-known names',
@@ -219,7 +247,9 @@ const attributeFields = {
   ),
   med: intRange(0, 4294967295).optional().describe("MULTI_EXIT_DISC"),
   localPref: intRange(0, 4294967295).optional().describe("LOCAL_PREF (iBGP only)"),
-  asPathPrepend: intRange(0, 32).optional().describe("Extra copies of the AS prepended"),
+  asPathPrepend: asPathPrepend.optional().describe(
+    "A count N (0-32): our AS (or the prefix's asn) prepended N more times; or Herald's list of AS numbers, prepended exactly as written after our own AS",
+  ),
 };
 
 const stateAttributes = mapping(attributeFields);
@@ -246,7 +276,17 @@ const http = mapping({
   insecureSkipVerify: bool().optional(),
   bodyMatch: str().optional().describe("Regular expression the body must match"),
   timeout: duration().optional().describe("Overrides the probe timeout"),
-});
+  requestTimeout: duration().optional().describe("Herald's spelling of timeout"),
+}).superRefine(guard((v, ctx) => {
+  if (v.timeout !== undefined && v.requestTimeout !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["requestTimeout"],
+      input: v.requestTimeout,
+      message: "timeout and requestTimeout are the same setting: set only one",
+    });
+  }
+}));
 
 const tcp = mapping({
   host: nonEmpty().optional(),
@@ -271,6 +311,8 @@ const exec = mapping({
   env: record(str()).optional(),
   workingDir: nonEmpty().optional(),
   exitCodes: list(intRange(0, 255)).min(1, "expected at least one exit code").optional(),
+  user: nonEmpty().optional().describe("Run the command as this user (via runuser; needs root)"),
+  timeout: duration().optional().describe("Overrides the probe timeout"),
 });
 
 const retry = {
@@ -351,6 +393,9 @@ const probe = mapping({
   successThreshold: threshold().optional().describe("Default 1"),
   fastPeriodSeconds: duration().optional().describe("Period while rising or falling"),
   jitterSeconds: duration().optional().describe("Random delay added to each start (default 0)"),
+  terminationGracePeriodSeconds: duration().optional().describe(
+    "On a livenessProbe: how long the service gets to stop after SIGTERM before it is killed and started again (default 0: systemd's own TimeoutStopSec); no effect on startup and readiness probes, which restart nothing",
+  ),
   http: http.optional(),
   tcp: tcp.optional(),
   grpc: grpc.optional(),
@@ -374,21 +419,9 @@ const probe = mapping({
         : `expected exactly one handler, found ${present.join(" and ")}`,
     });
   }
+  // A timeout longer than the period is accepted, as in Kubernetes and
+  // Herald: runs never overlap, so the period stretches (warnings.ts says so).
   const period = v.periodSeconds === undefined ? 10_000 : parseDuration(v.periodSeconds);
-  const handler = present.length === 1 ? v[present[0]!] : undefined;
-  const handlerTimeout = handler && "timeout" in handler && handler.timeout !== undefined &&
-      (present[0] === "tcp" || present[0] === "grpc" || present[0] === "http")
-    ? handler.timeout
-    : undefined;
-  const timeout = handlerTimeout ?? v.timeoutSeconds;
-  if (timeout !== undefined && parseDuration(timeout) > period) {
-    ctx.addIssue({
-      code: "custom",
-      path: handlerTimeout !== undefined ? [present[0]!, "timeout"] : ["timeoutSeconds"],
-      input: timeout,
-      message: `expected a timeout no longer than the period (${v.periodSeconds ?? "10s"})`,
-    });
-  }
   if (period === 0) {
     ctx.addIssue({
       code: "custom",
@@ -473,6 +506,36 @@ const prefixEntry = mapping({
   }
 }));
 
+const metrics = mapping({
+  enabled: bool().optional().describe("Serve Prometheus metrics (default false)"),
+  address: hostPort().optional().describe(
+    '"host:port" (default 127.0.0.1:9090); or Herald\'s listenAddress and listenPort',
+  ),
+  listenAddress: ipAddress().optional().describe(
+    "Herald's form of address: the address (default 127.0.0.1 when this form is used)",
+  ),
+  listenPort: port().optional().describe(
+    "Herald's form of address: the port (default 9091 when this form is used)",
+  ),
+  interval: duration().optional().describe(
+    "Herald's BGP figure collection interval; accepted and unused: every figure here is current at each scrape",
+  ),
+  path: z.string({ error: 'expected a path starting with "/"' })
+    .regex(/^\//, 'expected a path starting with "/"').optional(),
+}).superRefine(guard((v, ctx) => {
+  if (v.address === undefined) return;
+  for (const key of ["listenAddress", "listenPort"] as const) {
+    if (v[key] === undefined) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: [key],
+      input: v[key],
+      message:
+        `address and ${key} say the same thing: use address ("host:port") or Herald's listenAddress and listenPort, not both`,
+    });
+  }
+}));
+
 /** Report every entry whose `key` repeats an earlier one, at the repeat. */
 function noDuplicates<T>(what: string, field: string, key: (item: T) => string | undefined) {
   return (items: T[] | undefined, ctx: z.RefinementCtx) => {
@@ -513,12 +576,7 @@ export const nativeSchema = mapping({
     }),
   )),
   bfd: bfd.optional(),
-  metrics: mapping({
-    enabled: bool().optional().describe("Serve Prometheus metrics (default false)"),
-    address: hostPort().optional().describe('"host:port" (default 127.0.0.1:9090)'),
-    path: z.string({ error: 'expected a path starting with "/"' })
-      .regex(/^\//, 'expected a path starting with "/"').optional(),
-  }).optional(),
+  metrics: metrics.optional(),
 }).superRefine(guard((v, ctx) => {
   // RFC 4271 §9.1.2: a peer drops a route whose AS_PATH holds its own AS. Towards
   // iBGP peers the path is only the prepends (route.ts), so prepending the
@@ -527,20 +585,32 @@ export const nativeSchema = mapping({
   const ibgp = (v.neighbors ?? []).find((n) => n.asn === asn);
   if (ibgp === undefined) return;
   (v.prefixes ?? []).forEach((p, index) => {
-    if ((p.asn ?? asn) !== asn) return;
-    const states: [string[], number | undefined][] = [
+    const states: [string[], number | number[] | undefined][] = [
       [[], p.asPathPrepend],
       [["down"], p.down?.asPathPrepend],
       [["disabled"], p.disabled?.asPathPrepend],
     ];
     for (const [at, prepend] of states) {
-      if (prepend === undefined || prepend <= 0) continue;
+      if (prepend === undefined) continue;
+      // A count prepends the prefix's asn (default ours); a list prepends exactly its entries.
+      const own = Array.isArray(prepend)
+        ? prepend.includes(asn)
+        : prepend > 0 && (p.asn ?? asn) === asn;
+      if (!own) continue;
+      const entry = Array.isArray(prepend) ? prepend.indexOf(asn) : undefined;
       ctx.addIssue({
         code: "custom",
-        path: ["prefixes", index, ...at, "asPathPrepend"],
-        input: prepend,
-        message:
-          `prepending our own AS ${asn} is dropped as a loop by iBGP neighbor ${ibgp.address} (AS ${asn}); set asn (prependAsn) to another AS or use med/localPref`,
+        path: [
+          "prefixes",
+          index,
+          ...at,
+          "asPathPrepend",
+          ...(entry === undefined ? [] : [entry]),
+        ],
+        input: entry === undefined ? prepend : asn,
+        message: Array.isArray(prepend)
+          ? `prepending our own AS ${asn} is dropped as a loop by iBGP neighbor ${ibgp.address} (AS ${asn}); list other AS numbers or use med/localPref`
+          : `prepending our own AS ${asn} is dropped as a loop by iBGP neighbor ${ibgp.address} (AS ${asn}); set asn (prependAsn) to another AS or use med/localPref`,
       });
     }
   });

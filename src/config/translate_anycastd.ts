@@ -10,7 +10,8 @@ import type { AnycastdCheck, AnycastdFile } from "./anycastd_schema.ts";
 import type { ANYCASTD_CHECK_SPECS } from "./anycastd_schema.ts";
 import type { z } from "zod";
 import { parseDurationString } from "./duration.ts";
-import { familyOf, parseAddress, parsePrefix } from "./_net.ts";
+import { parseAddress, parsePrefix } from "./_net.ts";
+import { defaultFamilies, sessionFamily } from "./_families.ts";
 import { DEFAULTS } from "./translate_native.ts";
 
 const ms = (d: string | undefined, fallback: number) =>
@@ -132,6 +133,31 @@ export function translateAnycastd(file: AnycastdFile, source: string): AnycastCo
       ...(c.group !== undefined ? { group: c.group } : {}),
     })),
   }));
+  // anycastd announces every route with local_address as its next hop; that
+  // holds for the routes of local_address's family (of any peer), and the
+  // others take the session's own address (route.ts).
+  const localFamily = sessionFamily(localAddress);
+  const prefixes = a.routes.map((route) => {
+    const p = parsePrefix(route);
+    if (!p.ok) throw new TypeError(`Route ${route} passed validation but does not parse`);
+    return {
+      name: p.canonical,
+      prefix: p.canonical,
+      family: p.family,
+      ...(p.family === localFamily ? { nextHop: localAddress } : {}),
+      origin: "igp" as const,
+      attributes: {
+        communities: [],
+        largeCommunities: [],
+        extendedCommunities: [],
+        asPathPrepend: 0,
+      },
+      withdrawOnDown: true,
+      drainMs: 0,
+      services: services.map((s) => s.name),
+      servicesMode: a.routes_mode ?? "all",
+    };
+  });
   const neighbors: NeighborConfig[] = a.peers.map((p) => {
     const address = canonical(p.remote_address);
     const multihop = p.enable_multihop ?? false;
@@ -148,7 +174,10 @@ export function translateAnycastd(file: AnycastdFile, source: string): AnycastCo
       connectRetry: DEFAULTS.connectRetry,
       ebgpMultihop: multihop,
       ebgpMultihopTtl: p.multihop_ttl ?? (multihop ? DEFAULTS.multihopTtl : 1),
-      families: [familyOf(parseAddress(p.remote_address)?.kind ?? "ipv4")],
+      families: defaultFamilies(
+        sessionFamily(address, sameFamily ? localAddress : undefined),
+        prefixes,
+      ),
     };
   });
   return {
@@ -165,26 +194,7 @@ export function translateAnycastd(file: AnycastdFile, source: string): AnycastCo
     },
     api: { socket: DEFAULTS.apiSocket },
     neighbors,
-    prefixes: a.routes.map((route) => {
-      const p = parsePrefix(route);
-      if (!p.ok) throw new TypeError(`Route ${route} passed validation but does not parse`);
-      return {
-        name: p.canonical,
-        prefix: p.canonical,
-        family: p.family,
-        origin: "igp",
-        attributes: {
-          communities: [],
-          largeCommunities: [],
-          extendedCommunities: [],
-          asPathPrepend: 0,
-        },
-        withdrawOnDown: true,
-        drainMs: 0,
-        services: services.map((s) => s.name),
-        servicesMode: a.routes_mode ?? "all",
-      };
-    }),
+    prefixes,
     services,
     bfd: {
       enabled: false,

@@ -26,7 +26,8 @@ import type {
 } from "./native_schema.ts";
 import { PROBE_HANDLER_KEYS } from "./native_schema.ts";
 import { parseDuration } from "./duration.ts";
-import { familyOf, parseAddress, parseHostPort, parsePrefix } from "./_net.ts";
+import { parseAddress, parseHostPort, parsePrefix } from "./_net.ts";
+import { type CarriedPrefix, defaultFamilies, sessionFamily } from "./_families.ts";
 import { parseCommunity, parseExtendedCommunity, parseLargeCommunity } from "./communities.ts";
 
 export const DEFAULTS = {
@@ -38,6 +39,8 @@ export const DEFAULTS = {
   multihopTtl: 255,
   apiSocket: "/run/anycast/anycast.sock",
   metricsAddress: "127.0.0.1:9090",
+  /** Herald's defaults, used when its listenAddress/listenPort/interval form is written. */
+  heraldMetrics: { address: "127.0.0.1", port: 9091 },
   metricsPath: "/metrics",
   probe: { periodMs: 10_000, timeoutMs: 1000, failureThreshold: 3, successThreshold: 1 },
   retry: { tries: 1, intervalMs: 100 },
@@ -49,7 +52,13 @@ const ms = (d: string | number | undefined, fallback: number) =>
 const canonical = (address: string) => parseAddress(address)?.canonical ?? address;
 
 export function translateLogging(l: NativeFile["logging"]): LoggingConfig {
-  const level = l?.level === "warn" ? "warning" : (l?.level ?? DEFAULTS.logLevel);
+  const named = l?.level?.toLowerCase();
+  // zap (Herald) has dpanic and panic above error: both mean "only the worst".
+  const level = named === "warn"
+    ? "warning"
+    : named === "dpanic" || named === "panic"
+    ? "fatal"
+    : (named as LoggingConfig["level"] | undefined) ?? DEFAULTS.logLevel;
   const driver = l?.driver === "windows" || l?.driver === undefined ? "stderr" : l.driver;
   return {
     driver,
@@ -93,11 +102,15 @@ function translateBfd(b: NativeFile["bfd"]): BfdDefaults {
   };
 }
 
-function translateNeighbor(n: NativeNeighbor, bfd: BfdDefaults): NeighborConfig {
+function translateNeighbor(
+  n: NativeNeighbor,
+  bfd: BfdDefaults,
+  prefixes: readonly CarriedPrefix[],
+): NeighborConfig {
   const address = canonical(n.address);
   const holdTime = ms(n.holdTime, DEFAULTS.holdTime * 1000) / 1000;
   const multihop = n.ebgpMultihopEnabled ?? false;
-  const family: Family = familyOf(parseAddress(n.address)?.kind ?? "ipv4");
+  const family: Family = sessionFamily(address, n.localAddress);
   const neighborBfd = n.bfd === false
     ? undefined
     : n.bfd === true
@@ -121,7 +134,7 @@ function translateNeighbor(n: NativeNeighbor, bfd: BfdDefaults): NeighborConfig 
     connectRetry: ms(n.connectRetry, DEFAULTS.connectRetry * 1000) / 1000,
     ebgpMultihop: multihop,
     ebgpMultihopTtl: n.ebgpMultihopTtl ?? (multihop ? DEFAULTS.multihopTtl : 1),
-    families: n.families ?? [family],
+    families: n.families ?? defaultFamilies(family, prefixes),
     ...(n.description !== undefined ? { description: n.description } : {}),
     ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),
     ...(neighborBfd ? { bfd: neighborBfd } : {}),
@@ -134,6 +147,12 @@ function attributes(
 ): RouteAttributes {
   const med = src.med ?? src.multiExitDescriminator ?? base?.med;
   const localPref = src.localPref ?? base?.localPref;
+  // Herald's list form: exactly these ASNs; the count form: N copies (route.ts).
+  const list = Array.isArray(src.asPathPrepend)
+    ? [...src.asPathPrepend]
+    : src.asPathPrepend === undefined
+    ? base?.asPathPrependAsns
+    : undefined;
   return {
     communities: src.communities?.map(parseCommunity) ?? base?.communities ?? [],
     largeCommunities: src.largeCommunities?.map(parseLargeCommunity) ?? base?.largeCommunities ??
@@ -142,7 +161,10 @@ function attributes(
       base?.extendedCommunities ?? [],
     ...(med !== undefined ? { med } : {}),
     ...(localPref !== undefined ? { localPref } : {}),
-    asPathPrepend: src.asPathPrepend ?? base?.asPathPrepend ?? 0,
+    asPathPrepend: list !== undefined
+      ? list.length
+      : (src.asPathPrepend as number | undefined) ?? base?.asPathPrepend ?? 0,
+    ...(list !== undefined ? { asPathPrependAsns: list } : {}),
   };
 }
 
@@ -205,6 +227,7 @@ function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
   if (p.exec) {
     return {
       kind: "exec",
+      ...(p.exec.user !== undefined ? { user: p.exec.user } : {}),
       command: p.exec.command,
       args: p.exec.args ?? [],
       env: p.exec.env ?? {},
@@ -294,7 +317,8 @@ function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
 }
 
 export function translateProbe(p: NativeProbe): ProbeConfig {
-  const handlerTimeout = p.http?.timeout ?? p.tcp?.timeout ?? p.grpc?.timeout;
+  const handlerTimeout = p.http?.timeout ?? p.http?.requestTimeout ?? p.tcp?.timeout ??
+    p.grpc?.timeout ?? p.exec?.timeout;
   const timeoutMs = ms(handlerTimeout ?? p.timeoutSeconds, DEFAULTS.probe.timeoutMs);
   return {
     initialDelayMs: ms(p.initialDelaySeconds, 0),
@@ -306,6 +330,9 @@ export function translateProbe(p: NativeProbe): ProbeConfig {
       ? { fastPeriodMs: parseDuration(p.fastPeriodSeconds) }
       : {}),
     jitterMs: ms(p.jitterSeconds, 0),
+    ...(p.terminationGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodMs: parseDuration(p.terminationGracePeriodSeconds) }
+      : {}),
     handler: handler(p, timeoutMs),
   };
 }
@@ -340,10 +367,28 @@ function translatePrefix(p: NativePrefix): PrefixConfig {
   };
 }
 
+/**
+ * `address`, or Herald's `listenAddress`/`listenPort` (defaults 127.0.0.1 and
+ * 9091 once any Herald key is written), else ours (127.0.0.1:9090).
+ */
+function metricsAddressOf(m: NativeFile["metrics"]): string {
+  if (m?.address !== undefined) return m.address;
+  const herald = m?.listenAddress !== undefined || m?.listenPort !== undefined ||
+    m?.interval !== undefined;
+  if (!herald) return DEFAULTS.metricsAddress;
+  const host = m?.listenAddress !== undefined
+    ? canonical(m.listenAddress)
+    : DEFAULTS.heraldMetrics.address;
+  const port = m?.listenPort ?? DEFAULTS.heraldMetrics.port;
+  const text = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  parseHostPort(text);
+  return text;
+}
+
 export function translateNative(file: NativeFile, source: string): AnycastConfig {
   const bfd = translateBfd(file.bfd);
-  const metricsAddress = file.metrics?.address ?? DEFAULTS.metricsAddress;
-  parseHostPort(metricsAddress);
+  const metricsAddress = metricsAddressOf(file.metrics);
+  const prefixes = (file.prefixes ?? []).map(translatePrefix);
   return {
     dialect: "native",
     source,
@@ -365,8 +410,8 @@ export function translateNative(file: NativeFile, source: string): AnycastConfig
       ...(file.api?.token !== undefined ? { token: file.api.token } : {}),
       ...(file.api?.tokenFile !== undefined ? { tokenFile: file.api.tokenFile } : {}),
     },
-    neighbors: (file.neighbors ?? []).map((n) => translateNeighbor(n, bfd)),
-    prefixes: (file.prefixes ?? []).map(translatePrefix),
+    neighbors: (file.neighbors ?? []).map((n) => translateNeighbor(n, bfd, prefixes)),
+    prefixes,
     services: [],
     bfd,
     metrics: {

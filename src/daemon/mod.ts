@@ -44,7 +44,7 @@ import type { ServiceManager } from "../systemd/service_manager.ts";
 import { SystemdNotifier } from "../systemd/notify.ts";
 import { CeaseSubcode } from "../bgp/message/types.ts";
 import { describeDiff, type diffConfig, diffConfigSliced, probeKey } from "./reload.ts";
-import { formatConfigError } from "../config/mod.ts";
+import { formatConfigError, formatConfigWarning } from "../config/mod.ts";
 import { loadConfigOffThread } from "../config/load_worker.ts";
 
 export { describeDiff, diffBy, diffConfig, probeKey } from "./reload.ts";
@@ -269,9 +269,11 @@ export class Daemon {
     const config = this.config;
     if (config.metrics.enabled && !this.#prometheus) {
       const { PrometheusMetrics } = await import("../metrics/prometheus.ts");
+      const { heraldLabelsOf } = await import("../metrics/herald.ts");
       this.#prometheus = new PrometheusMetrics({
         version: this.#options.version ?? "0.0.0",
         clock: this.#clock,
+        herald: heraldLabelsOf(() => this.config),
       });
       this.#reporter = this.#prometheus;
     }
@@ -417,6 +419,7 @@ export class Daemon {
         this.metrics.configReload(false);
         return false;
       }
+      for (const w of loaded.warnings) this.#log("warning", `reload: ${formatConfigWarning(w)}`);
       await this.reload(loaded.config);
       this.metrics.configReload(true);
       this.#log("info", "reload done");

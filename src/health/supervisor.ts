@@ -97,10 +97,7 @@ export class HealthSupervisor {
     this.#log = options.log;
     this.#metrics = options.metrics;
     this.#restarter = new ServiceRestarter(
-      {
-        activeState: async (u) => (await this.#manager()).activeState(u),
-        restart: async (u) => (await this.#manager()).restart(u),
-      },
+      () => this.#manager(),
       {
         clock: this.#clock,
         metrics: this.#metrics,
@@ -251,7 +248,9 @@ export class HealthSupervisor {
       return;
     }
     this.#log("warning", `prefix ${p.prefix}: liveness failed (${reason}): restarting ${unit}`);
-    void this.#restarter.restart(unit, reason).then(async (outcome) => {
+    const graceMs = p.livenessProbe?.terminationGracePeriodMs;
+    const grace = graceMs ? { graceMs } : {};
+    void this.#restarter.restart(unit, reason, grace).then(async (outcome) => {
       this.#log(outcome === "restarted" ? "info" : "warning", `${unit}: restart ${outcome}`);
       if (outcome === "restarted" && this.#probes.get(p.prefix)?.health === health) {
         await health.restarted();

@@ -1,6 +1,7 @@
 /**
  * `MetricsReporter` on a prom-client registry: `anycast_*` metrics plus
- * anycastd's metric names and labels. Enumerated states are exported one-hot
+ * anycastd's and Herald's metric names and labels (herald.ts), so existing
+ * dashboards and alerts keep working. Enumerated states are exported one-hot
  * (`anycast_prefix_state{prefix,state="up"} 1`, the other states 0), so
  * `sum by (state)` counts prefixes per state.
  *
@@ -10,6 +11,7 @@ import client from "prom-client";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { Direction, IcmpStats, MetricsReporter, NtpStats } from "./reporter.ts";
 import { PrefixSeries } from "./prefix_series.ts";
+import { type HeraldLabels, HeraldSeries } from "./herald.ts";
 
 export const PEER_STATES = ["Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"];
 export const PREFIX_STATES = ["unknown", "up", "down", "disabled", "draining"];
@@ -22,6 +24,8 @@ export interface PrometheusMetricsOptions {
   clock?: Clock;
   /** Probe duration histogram buckets in seconds. */
   durationBuckets?: number[];
+  /** Where Herald's `name` and `peer_asn` labels come from (herald.ts); default none. */
+  herald?: HeraldLabels;
 }
 
 /** A gauge per (labels, state) with 1 for the current state and 0 for the others. */
@@ -73,6 +77,7 @@ export class PrometheusMetrics implements MetricsReporter {
     sent: client.Counter<string>;
   };
   #ntp: { offset: client.Gauge<string>; rtt: client.Gauge<string>; sent: client.Counter<string> };
+  #herald: HeraldSeries;
 
   constructor(options: PrometheusMetricsOptions) {
     const registry = new client.Registry();
@@ -238,6 +243,7 @@ export class PrometheusMetrics implements MetricsReporter {
       ),
       sent: counter("anycastd_check_packets_sent_total", "Total amount of packets sent", ch),
     };
+    this.#herald = new HeraldSeries(registry, options.herald ?? {}, options.durationBuckets);
     this.#ntp = {
       offset: gauge(
         "anycastd_check_last_ntp_offset_ms",
@@ -259,7 +265,8 @@ export class PrometheusMetrics implements MetricsReporter {
 
   /** Prometheus text exposition of every metric. */
   async metrics(): Promise<string> {
-    return (await this.registry.metrics()) + (await this.#prefixes.render());
+    return (await this.registry.metrics()) + (await this.#prefixes.render()) +
+      (await this.#herald.render());
   }
 
   get contentType(): string {
@@ -275,6 +282,7 @@ export class PrometheusMetrics implements MetricsReporter {
     setOneHot(this.#peerState, { peer }, PEER_STATES, state);
     const up = state === "Established";
     this.#peerUp.set({ peer }, up ? 1 : 0);
+    this.#herald.peerState(peer, state);
     if (up) {
       if ((this.#establishedAt.get(peer) ?? -1) < 0) {
         this.#establishedAt.set(peer, this.#clock.now());
@@ -294,6 +302,7 @@ export class PrometheusMetrics implements MetricsReporter {
 
   bgpMessage(peer: string, direction: Direction, type: string): void {
     this.#messages[direction].inc({ peer, type });
+    this.#herald.message(peer, direction, type);
   }
 
   bgpUpdateErrors(peer: string, action: string, count: number): void {
@@ -315,6 +324,7 @@ export class PrometheusMetrics implements MetricsReporter {
 
   prefixAnnounced(prefix: string, announced: boolean): void {
     this.#prefixes.setAnnounced(prefix, announced);
+    this.#herald.prefixAnnounced(prefix, announced);
   }
 
   probeResult(
@@ -329,6 +339,7 @@ export class PrometheusMetrics implements MetricsReporter {
     this.#probeRuns.inc({ ...labels, result: ok ? "success" : "failure" });
     this.#probeDuration.observe(labels, durationSeconds);
     this.#probeFailures.set(labels, consecutiveFailures);
+    this.#herald.probeResult(prefix, probe, ok, durationSeconds);
   }
 
   bfdState(peer: string, state: string, previous?: string): void {
@@ -340,6 +351,7 @@ export class PrometheusMetrics implements MetricsReporter {
 
   serviceRestart(unit: string, ok: boolean): void {
     this.#serviceRestarts.inc({ unit, result: ok ? "success" : "failure" });
+    if (ok) this.#herald.serviceRestart(unit);
   }
 
   anycastdServiceUp(service: string, check: string, up: boolean): void {

@@ -1,7 +1,7 @@
 /**
  * The metrics listener: Prometheus text on `metrics.path` (default
- * /metrics), plus `/healthz` (the process answers) and `/readyz` (config
- * loaded and BGP sessions started) for the daemon itself.
+ * /metrics), plus `/healthz` (the process answers; `/health` as Herald's)
+ * and `/readyz` (config loaded and BGP sessions started) for the daemon itself.
  *
  * @module
  */
@@ -56,13 +56,15 @@ export function metricsHandler(
       });
     }
     if (pathname === "/healthz") return text(200, "ok\n");
+    // Herald's metrics server answers /health with 200 "OK".
+    if (pathname === "/health") return text(200, "OK");
     if (pathname === "/readyz") {
       const problems = readiness.problems();
       return problems.length === 0
         ? text(200, "ready\n")
         : text(503, `not ready: ${problems.join(", ")}\n`);
     }
-    return text(404, `not found; try ${path}, /healthz or /readyz\n`);
+    return text(404, `not found; try ${path}, /healthz, /health or /readyz\n`);
   };
 }
 

@@ -13,6 +13,16 @@ export interface ServiceManager {
   activeState(unit: string): Promise<string>;
   /** RestartUnit(unit, "replace"); resolves when the job is queued. */
   restart(unit: string): Promise<void>;
+  /**
+   * The three steps of a restart with a grace period (restarter.ts). Optional:
+   * a manager without them restarts in one RestartUnit job.
+   */
+  /** StopUnit(unit, "replace"): SIGTERM (the unit's KillSignal), then systemd's TimeoutStopSec. */
+  stop?(unit: string): Promise<void>;
+  /** KillUnit(unit, "all", signal): signal every process of the unit. */
+  kill?(unit: string, signal: number): Promise<void>;
+  /** StartUnit(unit, "replace"). */
+  start?(unit: string): Promise<void>;
 }
 
 export const DEFAULT_SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket";
@@ -70,6 +80,27 @@ export class DbusServiceManager implements ServiceManager, AsyncDisposable {
     await this.#call(`RestartUnit ${unit}`, async () => {
       const manager = await this.#managerInterface();
       await manager.RestartUnit(unit, "replace");
+    });
+  }
+
+  async stop(unit: string): Promise<void> {
+    await this.#call(`StopUnit ${unit}`, async () => {
+      const manager = await this.#managerInterface();
+      await manager.StopUnit(unit, "replace");
+    });
+  }
+
+  async kill(unit: string, signal: number): Promise<void> {
+    await this.#call(`KillUnit ${unit}`, async () => {
+      const manager = await this.#managerInterface();
+      await manager.KillUnit(unit, "all", signal);
+    });
+  }
+
+  async start(unit: string): Promise<void> {
+    await this.#call(`StartUnit ${unit}`, async () => {
+      const manager = await this.#managerInterface();
+      await manager.StartUnit(unit, "replace");
     });
   }
 

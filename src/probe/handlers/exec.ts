@@ -1,7 +1,7 @@
 /**
  * `exec` probe: run a command (no shell) in its own session via setsid, so
  * at the timeout the whole process group is killed and nothing is left
- * behind.
+ * behind. With `user` it runs through util-linux runuser as that user.
  *
  * @module
  */
@@ -41,8 +41,13 @@ export async function runExec(
   try {
     // setsid makes the child a session and process group leader (pgid = pid),
     // so killing -pid reaches every descendant.
+    // `user` (Herald's exec field): runuser switches user, groups and
+    // supplementary groups before running the command; it needs root.
+    const argv = h.user === undefined
+      ? [h.command, ...h.args]
+      : ["runuser", "-u", h.user, "--", h.command, ...h.args];
     child = new Deno.Command(deps.setsid ?? "setsid", {
-      args: [h.command, ...h.args],
+      args: argv,
       env: h.env,
       ...(h.workingDir !== undefined ? { cwd: h.workingDir } : {}),
       stdin: "null",

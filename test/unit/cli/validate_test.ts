@@ -96,7 +96,16 @@ Deno.test("anycast validate --json reports every file for machines", async () =>
   assert.equal(report.length, 2);
   assert.deepEqual(
     { ...report[0], file: "m" },
-    { file: "m", ok: true, dialect: "native", prefixes: 1, neighbors: 1, probes: 1, errors: [] },
+    {
+      file: "m",
+      ok: true,
+      dialect: "native",
+      prefixes: 1,
+      neighbors: 1,
+      probes: 1,
+      errors: [],
+      warnings: [],
+    },
   );
   assert.equal(report[1].ok, false);
   assert.deepEqual(report[1].errors[0], {
@@ -138,3 +147,48 @@ Deno.test("anycast validate with an unknown option exits 2 and points to --help"
   assert.equal(await runCli(["validate", "--bogus"], io.ctx), 2);
   assert.match(io.stderr(), /unknown option '--bogus'\n\(run with --help for usage\)/);
 });
+
+Deno.test("anycast validate prints warnings on stderr, counts them and still exits 0", async () => {
+  const path = await tempConfig(
+    [
+      "speaker: {asn: 64600, routerId: 192.0.2.10}",
+      "neighbors:",
+      "  - {address: 192.0.2.254, asn: 64599}",
+      "prefixes:",
+      "  - ipAddress: 2001:db8:2::/48",
+      "    readinessProbe:",
+      "      periodSeconds: 5s",
+      "      timeoutSeconds: 60s",
+      "      tcp: {port: 80}",
+      "",
+    ].join("\n"),
+  );
+  try {
+    const io = captureCli();
+    const code = await runCli(["validate", path], io.ctx);
+    assert.equal(code, 0);
+    assert.equal(
+      io.stdout(),
+      `${path}: ok (native dialect, 1 prefix, 1 neighbor, 1 probe, 2 warnings)\n`,
+    );
+    assert.equal(
+      io.stderr(),
+      `${path}:5:16: warning: prefixes[0].ipAddress: 2001:db8:2::/48 is announced to no neighbor: neighbor 192.0.2.254 (neighbors[0]) has an IPv4 session, so the route needs an IPv6 next hop: set prefixes[0].nextHop\n` +
+        `${path}:8:23: warning: prefixes[0].readinessProbe.timeoutSeconds: timeout 1m is longer than the period 5s: runs never overlap, so while runs time out the probe runs every 1m, not every 5s\n`,
+    );
+    const json = await captureJson(path);
+    assert.equal(json[0].ok, true);
+    assert.deepEqual(
+      json[0].warnings.map((w: { line: number; path: string }) => [w.line, w.path]),
+      [[5, "prefixes[0].ipAddress"], [8, "prefixes[0].readinessProbe.timeoutSeconds"]],
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+async function captureJson(path: string) {
+  const io = captureCli();
+  await runCli(["validate", "--json", path], io.ctx);
+  return JSON.parse(io.stdout());
+}

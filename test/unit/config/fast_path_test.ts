@@ -20,7 +20,9 @@ Deno.test("parseValidFast() and parseWithPositions() agree on every example and 
     const text = await Deno.readTextFile(new URL(file, root));
     const careful = parseWithPositions(text, file);
     const fast = parseValidFast(text, file);
-    if (careful.ok) {
+    if (careful.ok && careful.warnings.length > 0) {
+      assert.equal(fast, undefined, `${file}: warnings need positions: the careful path`);
+    } else if (careful.ok) {
       assert.deepEqual(fast, careful, `${file}: fast path differs from the careful one`);
     } else {
       assert.equal(fast, undefined, `${file}: fast path accepted a file with errors`);
@@ -35,4 +37,8 @@ Deno.test("parseValidFast() leaves anchors, duplicate keys and schema errors to 
   assert.equal(parseValidFast(base + "speaker: {}\n", "dup.yaml"), undefined);
   assert.equal(parseValidFast(base.replace("64600", "0"), "asn.yaml"), undefined);
   assert.equal(parseValidFast("speaker: [", "broken.yaml"), undefined);
+  const warned = base + "api: {listenPort: 50051}\n";
+  assert.equal(parseValidFast(warned, "warned.yaml"), undefined);
+  const careful = parseWithPositions(warned, "warned.yaml");
+  assert.ok(careful.ok && careful.warnings.length === 1);
 });

@@ -312,19 +312,19 @@ const cases: Case[] = [
     ],
   },
   {
-    name: "timeout longer than period",
+    name: "Herald's requestTimeout together with timeout",
     yaml: SPEAKER +
-      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    readinessProbe:\n      periodSeconds: 2s\n      timeoutSeconds: 5s\n      tcp: {port: 80}\n",
+      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    readinessProbe:\n      http: {port: 80, timeout: 1s, requestTimeout: 2s}\n",
     errors: [
-      'config.yaml:8:23: prefixes[0].readinessProbe.timeoutSeconds: expected a timeout no longer than the period (2s), got "5s"',
+      "config.yaml:7:53: prefixes[0].readinessProbe.http.requestTimeout: timeout and requestTimeout are the same setting: set only one",
     ],
   },
   {
-    name: "handler timeout longer than period",
+    name: "terminationGracePeriodSeconds that is not a duration",
     yaml: SPEAKER +
-      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    readinessProbe:\n      periodSeconds: 1\n      grpc: {port: 9090, timeout: 3s}\n",
+      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    livenessProbe:\n      terminationGracePeriodSeconds: soon\n      tcp: {port: 80}\n",
     errors: [
-      'config.yaml:8:35: prefixes[0].readinessProbe.grpc.timeout: expected a timeout no longer than the period (1), got "3s"',
+      'config.yaml:7:38: prefixes[0].livenessProbe.terminationGracePeriodSeconds: expected a duration such as "10s" or "300ms", or integer seconds, got "soon"',
     ],
   },
   {
@@ -417,7 +417,7 @@ const cases: Case[] = [
     name: "unknown log level",
     yaml: SPEAKER + "logging:\n  level: verbose\n",
     errors: [
-      'config.yaml:5:10: logging.level: expected one of trace, debug, info, warn, warning, error, fatal, got "verbose"',
+      'config.yaml:5:10: logging.level: expected one of trace, debug, info, warn, warning, error, dpanic, panic, fatal, DEBUG, INFO, WARN, ERROR, DPANIC, PANIC, FATAL, got "verbose"',
     ],
   },
   // ------------------------------------------------------------ several at once

@@ -149,3 +149,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "anycast run logs the config's warnings (timeout longer than period, uncarried prefix)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        [
+          "speaker: {asn: 64600, routerId: 10.0.0.1, listenPort: 0}",
+          "neighbors:",
+          "  - {address: 127.0.0.1, asn: 65001, port: 9}",
+          "prefixes:",
+          "  - ipAddress: 2001:db8:9::/48",
+          "    readinessProbe:",
+          "      periodSeconds: 5s",
+          "      timeoutSeconds: 60s",
+          "      tcp: {port: 9}",
+          "api:",
+          `  socket: "${dir}/anycast.sock"`,
+          "",
+        ].join("\n"),
+      );
+      const stop = new AbortController();
+      const io = capture({}, stop.signal);
+      const running = runCli(["run", "--config", `${dir}/config.yaml`], io.ctx);
+      await new Promise((r) => setTimeout(r, 200));
+      stop.abort();
+      assert.equal(await running, 0);
+      const log = io.stderr();
+      assert.match(
+        log,
+        /config: \S+config\.yaml:5:16: warning: prefixes\[0\]\.ipAddress: 2001:db8:9::\/48 is announced to no neighbor/,
+      );
+      assert.match(
+        log,
+        /config: \S+config\.yaml:8:23: warning: prefixes\[0\]\.readinessProbe\.timeoutSeconds: timeout 1m is longer than the period 5s/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -165,3 +165,43 @@ Deno.test("noopMetrics accepts every report", () => {
   });
   assert.equal(Object.values(noopMetrics).every((f) => typeof f === "function"), true);
 });
+
+Deno.test("PrometheusMetrics exports Herald's series with Herald's labels and state numbers", async () => {
+  const m = new PrometheusMetrics({
+    version: "1",
+    herald: {
+      prefixName: (p) => (p === "192.0.2.1/32" ? "web" : undefined),
+      peerAsn: () => 65001,
+      unitNames: (u) => (u === "web.service" ? ["web", "web-v6"] : []),
+    },
+  });
+  for (const state of ["Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"]) {
+    m.peerState("192.0.2.254", state);
+  }
+  m.bgpMessage("192.0.2.254", "sent", "route-refresh");
+  m.prefixAnnounced("192.0.2.1/32", true);
+  m.prefixAnnounced("192.0.2.2/32", true);
+  m.prefixAnnounced("192.0.2.2/32", false);
+  m.probeResult("192.0.2.1/32", "readiness", false, 0.2, 1);
+  m.serviceRestart("web.service", true);
+  m.serviceRestart("db.service", true);
+  m.serviceRestart("db.service", false);
+  const text = await m.metrics();
+  const has = (line: string) => assert.ok(text.includes(line), `missing ${line}`);
+  has('herald_bgp_peer_state{peer_address="192.0.2.254",peer_asn="65001"} 6');
+  has('herald_bgp_peer_up{peer_address="192.0.2.254",peer_asn="65001"} 1');
+  has(
+    'herald_bgp_peer_messages_sent_total{peer_address="192.0.2.254",peer_asn="65001",message_type="route_refresh"} 1',
+  );
+  has('herald_prefix_up{prefix="192.0.2.1/32",name="web"} 1');
+  has('herald_prefix_up{prefix="192.0.2.2/32",name="192.0.2.2/32"} 0');
+  has('herald_bgp_route_count{route_table="global"} 1');
+  has('herald_probe_failure_total{prefix="192.0.2.1/32",probe_type="readiness",name="web"} 1');
+  has(
+    'herald_probe_duration_seconds_bucket{le="0.25",prefix="192.0.2.1/32",probe_type="readiness",name="web"} 1',
+  );
+  has('herald_service_restarts_total{name="web"} 1');
+  has('herald_service_restarts_total{name="web-v6"} 1');
+  // Herald counts only restarts that went through; without a prefix the unit names it.
+  has('herald_service_restarts_total{name="db.service"} 1');
+});

@@ -104,3 +104,22 @@ Deno.test("exec probe kills the whole process group at the timeout, leaving noth
   }
   assert.deepEqual(liveMembers(pid), []);
 });
+
+Deno.test({
+  name: "exec probe with user (Herald's exec.user) runs the command as that user" +
+    (Deno.uid() === 0 ? "" : " (needs root for runuser)"),
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const asNobody = exec("sh", ["-c", 'test "$(id -un)" = nobody']);
+    const mine = await runHandler(asNobody, AbortSignal.timeout(5000));
+    assert.equal(mine.ok, false, "the daemon's own user is not nobody");
+    const theirs = await runHandler({ ...asNobody, user: "nobody" }, AbortSignal.timeout(5000));
+    assert.equal(theirs.ok, true, theirs.reason);
+    const unknown = await runHandler(
+      { ...asNobody, user: "no-such-user-xyz" },
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(unknown.ok, false);
+    assert.match(unknown.reason, /no-such-user-xyz/);
+  },
+});

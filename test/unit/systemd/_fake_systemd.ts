@@ -1,7 +1,8 @@
 /**
  * A private D-Bus (a real dbus-daemon on a socket in a temp dir) with a
  * test-side stand-in for org.freedesktop.systemd1: Manager.GetUnit,
- * Manager.RestartUnit and Unit objects with an ActiveState property.
+ * Manager.RestartUnit, StopUnit, KillUnit, StartUnit (systemd's signatures)
+ * and Unit objects with an ActiveState property.
  */
 import dbus from "dbus-next";
 
@@ -49,11 +50,35 @@ class Manager extends dbus.interface.Interface {
     if (entry) entry.unit.state = "active";
     return `/org/freedesktop/systemd1/job/${this.restarts.length}`;
   }
+  /** Every StopUnit/KillUnit/StartUnit call, in order. */
+  jobs: string[] = [];
+  /** When true, StopUnit leaves the unit "deactivating" (a service that ignores SIGTERM). */
+  stopHangs = false;
+  StopUnit(name: string, mode: string): string {
+    this.jobs.push(`stop ${name} ${mode}`);
+    const entry = this.units.get(name);
+    if (entry) entry.unit.state = this.stopHangs ? "deactivating" : "inactive";
+    return `/org/freedesktop/systemd1/job/${this.jobs.length}`;
+  }
+  KillUnit(name: string, whom: string, signal: number): void {
+    this.jobs.push(`kill ${name} ${whom} ${signal}`);
+    const entry = this.units.get(name);
+    if (entry && signal === 9) entry.unit.state = "failed";
+  }
+  StartUnit(name: string, mode: string): string {
+    this.jobs.push(`start ${name} ${mode}`);
+    const entry = this.units.get(name);
+    if (entry) entry.unit.state = "active";
+    return `/org/freedesktop/systemd1/job/${this.jobs.length}`;
+  }
 }
 Manager.configureMembers({
   methods: {
     GetUnit: { inSignature: "s", outSignature: "o" },
     RestartUnit: { inSignature: "ss", outSignature: "o" },
+    StopUnit: { inSignature: "ss", outSignature: "o" },
+    KillUnit: { inSignature: "ssi", outSignature: "" },
+    StartUnit: { inSignature: "ss", outSignature: "o" },
   },
 });
 

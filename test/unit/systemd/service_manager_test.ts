@@ -41,3 +41,24 @@ Deno.test("DbusServiceManager fails clearly when the bus is not there", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("DbusServiceManager stops, kills and starts a unit (restart with a grace period)", async () => {
+  await using systemd = await startFakeSystemd();
+  systemd.addUnit("web.service", "active");
+  await using manager = new DbusServiceManager({
+    env: () => undefined,
+    busAddress: systemd.address,
+  });
+  systemd.manager.stopHangs = true;
+  await manager.stop("web.service");
+  assert.equal(await manager.activeState("web.service"), "deactivating");
+  await manager.kill("web.service", 9);
+  assert.equal(await manager.activeState("web.service"), "failed");
+  await manager.start("web.service");
+  assert.equal(await manager.activeState("web.service"), "active");
+  assert.deepEqual(systemd.manager.jobs, [
+    "stop web.service replace",
+    "kill web.service all 9",
+    "start web.service replace",
+  ]);
+});
