@@ -11,6 +11,7 @@ export const DAEMON_BINARIES = {
   },
   exabgp: { binaries: ["exabgp", "python3"], package: "exabgp" },
   netns: { binaries: ["ip", "unshare"], package: "iproute2" },
+  etcd: { binaries: ["etcd", "etcdctl"], package: "etcd-server etcd-client" },
 } as const;
 
 export type DaemonName = keyof typeof DAEMON_BINARIES;

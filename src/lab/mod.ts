@@ -22,6 +22,7 @@ export {
 } from "./_process.ts";
 export { FrrPeer, parseFrrPath, parseJsonDocuments } from "./frr.ts";
 export { ExaBgpPeer, parseExaBgpUpdate } from "./exabgp.ts";
+export { EtcdCluster, type EtcdClusterOptions } from "./etcd.ts";
 export { DAEMON_BINARIES, type DaemonName, missingBinaries } from "./binaries.ts";
 export {
   NetnsPair,
