@@ -28,6 +28,7 @@ import {
 import { parseAddress, parsePrefix } from "./_net.ts";
 import { keysOfObjectSchema } from "./_schema_walk.ts";
 import { assignedAddress } from "./_assigned_address.ts";
+import { anycastdFleet } from "./fleet_schema.ts";
 
 const retry = {
   tries: count().optional(),
@@ -209,6 +210,8 @@ export const anycastdSchema = mapping({
   })),
   metrics: mapping({ enabled: bool().optional(), address: hostPort().optional() })
     .optional(),
+  /** anycast's own key (not anycastd's): the fleet guard, docs/fleet.md. */
+  fleet: anycastdFleet.optional(),
 });
 
 export type AnycastdFile = z.infer<typeof anycastdSchema>;

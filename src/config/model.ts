@@ -29,6 +29,8 @@ export interface AnycastConfig {
   services: ServiceConfig[];
   bfd: BfdDefaults;
   metrics: MetricsConfig;
+  /** The fleet guard on etcd (docs/fleet.md); undefined = this site decides alone. */
+  fleet?: FleetConfig;
 }
 
 // ---------------------------------------------------------------- logging
@@ -367,4 +369,43 @@ export interface MetricsConfig {
   /** "host:port" to serve Prometheus text on. */
   address: string;
   path: string;
+}
+
+// ---------------------------------------------------------------- fleet guard
+
+export interface EtcdConfig {
+  /** Client URLs, "http://10.0.0.1:2379" ("https://" when `ca` is set). */
+  endpoints: string[];
+  /** Key prefix of every fleet key (default "/anycast/"); ends in "/". */
+  prefix: string;
+  /** PEM files for TLS: the CA, and a client certificate and key. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+  /** File holding the password (read at start). */
+  passwordFile?: string;
+  /** Deadline of each etcd call in ms (default 2000). */
+  timeoutMs: number;
+}
+
+export interface FleetGuardConfig {
+  /** A health-driven withdraw may not leave fewer sites announcing (default 1). */
+  minSites: number;
+  /** ... nor fewer than this percentage of the live sites, rounded up (default 0 = off). */
+  minPercent: number;
+  /** Prefixes the guard never holds (canonical CIDR). */
+  exclude: string[];
+}
+
+export interface FleetConfig {
+  /** This site's name (default the hostname). */
+  site: string;
+  etcd: EtcdConfig;
+  /** TTL of the site's etcd lease in seconds (default 5): a dead site drops out after it. */
+  leaseTtlSeconds: number;
+  guard: FleetGuardConfig;
+  /** Without etcd: decide as without a fleet (local, default) or keep the announcements (hold). */
+  onEtcdLoss: "local" | "hold";
 }

@@ -35,6 +35,7 @@ import {
 import { parseDuration } from "./duration.ts";
 import { isIPv6LinkLocal, parseAddress, parsePrefix } from "./_net.ts";
 import { assignedAddress } from "./_assigned_address.ts";
+import { nativeFleet } from "./fleet_schema.ts";
 
 /** Names of the probe handler keys, in the order they are documented. */
 export const PROBE_HANDLER_KEYS = [
@@ -577,6 +578,7 @@ export const nativeSchema = mapping({
   )),
   bfd: bfd.optional(),
   metrics: metrics.optional(),
+  fleet: nativeFleet.optional(),
 }).superRefine(guard((v, ctx) => {
   // RFC 4271 §9.1.2: a peer drops a route whose AS_PATH holds its own AS. Towards
   // iBGP peers the path is only the prepends (route.ts), so prepending the

@@ -13,6 +13,7 @@ import { parseDurationString } from "./duration.ts";
 import { parseAddress, parsePrefix } from "./_net.ts";
 import { defaultFamilies, sessionFamily } from "./_families.ts";
 import { DEFAULTS } from "./translate_native.ts";
+import { translateFleet } from "./fleet_schema.ts";
 
 const ms = (d: string | undefined, fallback: number) =>
   d === undefined ? fallback : parseDurationString(d);
@@ -212,5 +213,8 @@ export function translateAnycastd(file: AnycastdFile, source: string): AnycastCo
       address: file.metrics?.address ?? DEFAULTS.metricsAddress,
       path: DEFAULTS.metricsPath,
     },
+    ...(file.fleet
+      ? { fleet: translateFleet(file.fleet as Record<string, unknown>, "anycastd")! }
+      : {}),
   };
 }

@@ -25,6 +25,7 @@ import type {
   NativeStateAttributes,
 } from "./native_schema.ts";
 import { PROBE_HANDLER_KEYS } from "./native_schema.ts";
+import { translateFleet } from "./fleet_schema.ts";
 import { parseDuration } from "./duration.ts";
 import { parseAddress, parseHostPort, parsePrefix } from "./_net.ts";
 import { type CarriedPrefix, defaultFamilies, sessionFamily } from "./_families.ts";
@@ -419,5 +420,11 @@ export function translateNative(file: NativeFile, source: string): AnycastConfig
       address: metricsAddress,
       path: file.metrics?.path ?? DEFAULTS.metricsPath,
     },
+    ...fleetOf(file.fleet as Record<string, unknown> | undefined, "native"),
   };
+}
+
+function fleetOf(raw: Record<string, unknown> | undefined, dialect: "native" | "anycastd") {
+  const fleet = translateFleet(raw, dialect);
+  return fleet ? { fleet } : {};
 }

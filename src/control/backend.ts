@@ -21,10 +21,10 @@ export function combineBackend(prefixes: PrefixBackend, sessions: SessionBackend
     routes: (peer, direction) => sessions.routes(peer, direction),
     prefixes: () => prefixes.prefixes(),
     announce: (request) => prefixes.announce(request),
-    withdraw: (prefix) => prefixes.withdraw(prefix),
-    drain: (target) => prefixes.drain(target),
+    withdraw: (prefix, options) => prefixes.withdraw(prefix, options),
+    drain: (target, options) => prefixes.drain(target, options),
     undrain: (target) => prefixes.undrain(target),
-    maintenance: (prefix, on) => prefixes.maintenance(prefix, on),
+    maintenance: (prefix, on, options) => prefixes.maintenance(prefix, on, options),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type {
   ManualAnnounce,
+  OperatorOptions,
   PeerInfo,
   PrefixInfo,
   PrefixTarget,
@@ -87,20 +88,24 @@ export class ControlClient {
     return this.#request("POST", "/v1/announce", request);
   }
 
-  withdraw(prefix: string): Promise<{ prefix: string }> {
-    return this.#request("POST", "/v1/withdraw", { prefix });
+  withdraw(prefix: string, options: OperatorOptions = {}): Promise<{ prefix: string }> {
+    return this.#request("POST", "/v1/withdraw", { prefix, ...forceOf(options) });
   }
 
-  drain(target: PrefixTarget): Promise<{ prefixes: string[] }> {
-    return this.#request("POST", "/v1/drain", target);
+  drain(target: PrefixTarget, options: OperatorOptions = {}): Promise<{ prefixes: string[] }> {
+    return this.#request("POST", "/v1/drain", { ...target, ...forceOf(options) });
   }
 
   undrain(target: PrefixTarget): Promise<{ prefixes: string[] }> {
     return this.#request("POST", "/v1/undrain", target);
   }
 
-  maintenance(prefix: string, on: boolean): Promise<{ prefix: string; maintenance: boolean }> {
-    return this.#request("POST", "/v1/maintenance", { prefix, on });
+  maintenance(
+    prefix: string,
+    on: boolean,
+    options: OperatorOptions = {},
+  ): Promise<{ prefix: string; maintenance: boolean }> {
+    return this.#request("POST", "/v1/maintenance", { prefix, on, ...forceOf(options) });
   }
 
   close(): void {
@@ -159,4 +164,9 @@ export class ControlClient {
     }
     return parsed as T;
   }
+}
+
+/** Only a forced request carries `force`, so older daemons keep accepting the others. */
+function forceOf(options: OperatorOptions): { force?: true } {
+  return options.force ? { force: true } : {};
 }

@@ -13,6 +13,7 @@ import {
   type ControlBackend,
   ControlError,
   type ManualAnnounce,
+  type OperatorOptions,
   type PrefixInfo,
   type PrefixTarget,
   type ProbeResultInfo,
@@ -110,7 +111,8 @@ export class PrefixControl implements PrefixBackend {
     this.#routes.setDesired(request.prefix, route);
   }
 
-  withdraw(prefix: string): void {
+  /** `_options.force` is judged by the daemon's fleet guard before this is called. */
+  withdraw(prefix: string, _options?: OperatorOptions): void {
     if (this.#engine.has(prefix)) {
       throw new ControlError(
         409,
@@ -123,7 +125,7 @@ export class PrefixControl implements PrefixBackend {
     this.#routes.setDesired(prefix, undefined);
   }
 
-  async drain(target: PrefixTarget): Promise<string[]> {
+  async drain(target: PrefixTarget, _options?: OperatorOptions): Promise<string[]> {
     if ("all" in target) {
       await this.#engine.drainAll();
       return this.#engine.statuses().map((s) => s.prefix);
@@ -143,7 +145,7 @@ export class PrefixControl implements PrefixBackend {
     return [target.prefix];
   }
 
-  maintenance(prefix: string, on: boolean): void {
+  maintenance(prefix: string, on: boolean, _options?: OperatorOptions): void {
     this.#configured(prefix);
     this.#engine.setMaintenance(prefix, on);
   }

@@ -9,7 +9,13 @@ import { dirname } from "node:path";
 import type { ApiConfig } from "../config/model.ts";
 import { UnknownPrefixError } from "../health/engine.ts";
 import { type ControlBackend, ControlError, type RouteDirection } from "./types.ts";
-import { parseAnnounce, parseMaintenance, parsePrefixBody, parseTarget } from "./validate.ts";
+import {
+  parseAnnounce,
+  parseForce,
+  parseMaintenance,
+  parsePrefixBody,
+  parseTarget,
+} from "./validate.ts";
 
 /** Largest accepted request body. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -121,15 +127,19 @@ const ROUTES: Route[] = [
     method: "POST",
     pattern: /^\/v1\/withdraw$/,
     run: async (b, r) => {
-      const prefix = parsePrefixBody(await readJson(r));
-      await b.withdraw(prefix);
+      const body = await readJson(r);
+      const prefix = parsePrefixBody(body);
+      await b.withdraw(prefix, parseForce(body));
       return { ok: true, prefix };
     },
   },
   {
     method: "POST",
     pattern: /^\/v1\/drain$/,
-    run: async (b, r) => ({ ok: true, prefixes: await b.drain(parseTarget(await readJson(r))) }),
+    run: async (b, r) => {
+      const body = await readJson(r);
+      return { ok: true, prefixes: await b.drain(parseTarget(body), parseForce(body)) };
+    },
   },
   {
     method: "POST",
@@ -140,8 +150,9 @@ const ROUTES: Route[] = [
     method: "POST",
     pattern: /^\/v1\/maintenance$/,
     run: async (b, r) => {
-      const { prefix, on } = parseMaintenance(await readJson(r));
-      await b.maintenance(prefix, on);
+      const body = await readJson(r);
+      const { prefix, on } = parseMaintenance(body);
+      await b.maintenance(prefix, on, parseForce(body));
       return { ok: true, prefix, maintenance: on };
     },
   },

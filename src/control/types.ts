@@ -94,6 +94,12 @@ export interface ManualAnnounce {
 
 export type PrefixTarget = { prefix: string } | { all: true };
 
+/** Options of an operator withdraw, drain or maintenance. */
+export interface OperatorOptions {
+  /** Go ahead even when the fleet guard says it breaches a prefix's floor (docs/fleet.md). */
+  force?: boolean;
+}
+
 /** What the control server asks of the daemon. Throw `ControlError` for 4xx answers. */
 export interface ControlBackend {
   status(): Awaitable<StatusInfo>;
@@ -102,11 +108,11 @@ export interface ControlBackend {
   routes(peer: string, direction: RouteDirection): Awaitable<RouteInfo[]>;
   prefixes(): Awaitable<PrefixInfo[]>;
   announce(request: ManualAnnounce): Awaitable<void>;
-  withdraw(prefix: string): Awaitable<void>;
+  withdraw(prefix: string, options?: OperatorOptions): Awaitable<void>;
   /** Returns the prefixes affected. */
-  drain(target: PrefixTarget): Awaitable<string[]>;
+  drain(target: PrefixTarget, options?: OperatorOptions): Awaitable<string[]>;
   undrain(target: PrefixTarget): Awaitable<string[]>;
-  maintenance(prefix: string, on: boolean): Awaitable<void>;
+  maintenance(prefix: string, on: boolean, options?: OperatorOptions): Awaitable<void>;
 }
 
 /** A request the daemon refuses: becomes `{error}` with this HTTP status. */

@@ -6,7 +6,12 @@
  */
 import ipaddr from "ipaddr.js";
 import { parseCommunity, parseLargeCommunity } from "../config/communities.ts";
-import { ControlError, type ManualAnnounce, type PrefixTarget } from "./types.ts";
+import {
+  ControlError,
+  type ManualAnnounce,
+  type OperatorOptions,
+  type PrefixTarget,
+} from "./types.ts";
 
 function bad(message: string): ControlError {
   return new ControlError(400, message);
@@ -109,14 +114,14 @@ export function parseAnnounce(body: unknown): ManualAnnounce {
 /** Body of `POST /v1/withdraw`. */
 export function parsePrefixBody(body: unknown): string {
   const b = expectObject(body);
-  rejectUnknown(b, ["prefix"]);
+  rejectUnknown(b, ["prefix", "force"]);
   return canonicalPrefix(b.prefix);
 }
 
 /** Body of `POST /v1/drain` and `/v1/undrain`: `{prefix}` or `{all: true}`. */
 export function parseTarget(body: unknown): PrefixTarget {
   const b = expectObject(body);
-  rejectUnknown(b, ["prefix", "all"]);
+  rejectUnknown(b, ["prefix", "all", "force"]);
   if (b.all !== undefined) {
     if (b.all !== true) throw bad(`Invalid all: expected true`);
     if (b.prefix !== undefined) throw bad(`Give either prefix or all, not both`);
@@ -129,7 +134,15 @@ export function parseTarget(body: unknown): PrefixTarget {
 /** Body of `POST /v1/maintenance`. */
 export function parseMaintenance(body: unknown): { prefix: string; on: boolean } {
   const b = expectObject(body);
-  rejectUnknown(b, ["prefix", "on"]);
+  rejectUnknown(b, ["prefix", "on", "force"]);
   if (typeof b.on !== "boolean") throw bad(`Invalid on: expected true or false`);
   return { prefix: canonicalPrefix(b.prefix), on: b.on };
+}
+
+/** `force` of a withdraw, drain or maintenance body: override the fleet guard's floor. */
+export function parseForce(body: unknown): OperatorOptions {
+  const b = expectObject(body);
+  if (b.force === undefined) return {};
+  if (typeof b.force !== "boolean") throw bad(`Invalid force: expected true or false`);
+  return { force: b.force };
 }

@@ -46,6 +46,9 @@ import { CeaseSubcode } from "../bgp/message/types.ts";
 import { describeDiff, type diffConfig, diffConfigSliced, probeKey } from "./reload.ts";
 import { formatConfigError, formatConfigWarning } from "../config/mod.ts";
 import { loadConfigOffThread } from "../config/load_worker.ts";
+// Fleet guard (issue 15): the glue lives in ./fleet.ts.
+import type { Fleet, FleetStore } from "../fleet/mod.ts";
+import { createFleet, guardedBackend, logShutdownBreaches, recordDecision } from "./fleet.ts";
 
 export { describeDiff, diffBy, diffConfig, probeKey } from "./reload.ts";
 
@@ -83,6 +86,8 @@ export interface DaemonOptions {
   restartMinIntervalMs?: number;
   /** Reported in metrics and `GET /v1/status`. */
   version?: string;
+  /** Fleet guard store (default etcd from `config.fleet`); tests pass an in-memory one. */
+  fleetStore?: FleetStore;
 }
 
 /** The route a prefix announces while healthy. */
@@ -134,6 +139,8 @@ export class Daemon {
   #prefixControl: PrefixControl;
   #loopLag: LoopLagMonitor;
   #startedAt = new Date();
+  /** Fleet guard (issue 15), when `config.fleet` is set. */
+  #fleet: Fleet | undefined;
   #lastStatus = "";
   #statusScheduled = false;
   /** Prefixes without a verdict yet (state unknown). */
@@ -184,7 +191,10 @@ export class Daemon {
     const table = this.#routeTable();
     this.engine = new PolicyEngine(config.prefixes, table, {
       clock: this.#clock,
+      // Fleet guard (issue 15): consulted before a health-driven withdraw.
+      guard: { holdWithdraw: (prefix) => this.#fleet?.holdWithdraw(prefix) },
       onDecision: (status, previous, bulk) => {
+        recordDecision(this.#fleet, status);
         this.metrics.prefixState(status.prefix, status.state, previous?.state);
         const action = status.route ? "announce" : "withdraw";
         // The first verdicts of thousands of probe-gated prefixes end in one summary line.
@@ -250,6 +260,11 @@ export class Daemon {
     return this.#bfd;
   }
 
+  /** The fleet guard (undefined without `config.fleet`). */
+  get fleet(): Fleet | undefined {
+    return this.#fleet;
+  }
+
   /** The control API listener (undefined when off or not started). */
   get control(): ControlServer | undefined {
     return this.#control;
@@ -279,10 +294,19 @@ export class Daemon {
     }
     this.#loopLag.start();
     this.readiness.configLoaded = true;
+    // Fleet guard (issue 15): created before the engine starts, so it records every decision.
+    if (config.fleet && !this.#fleet) {
+      this.#fleet = await createFleet(config.fleet, this.engine, {
+        clock: this.#clock,
+        log: this.#log,
+        ...(this.#options.fleetStore ? { store: this.#options.fleetStore } : {}),
+      });
+    }
     // Policy first: static prefixes go into the table (sliced), and each session sends
     // the table when it reaches Established.
     const published = this.engine.start();
     try {
+      await this.#fleet?.start();
       await this.health.start(config.prefixes, config.services);
       if (this.#options.controlApi === true) {
         this.#control = await ControlServer.start(config.api, this.#controlBackend(), {
@@ -348,6 +372,11 @@ export class Daemon {
     await this.health.stop();
     // Every prefix is drained (where configured) and withdrawn from the table; the
     // speaker sends the withdraws (sliced) before its Cease.
+    // Fleet guard (issue 15): never blocks SIGTERM, only says when it breaches a floor.
+    if (!options.keepRoutes && this.#fleet) {
+      const prefixes = this.config.prefixes.map((p) => p.prefix);
+      await logShutdownBreaches(this.#fleet, prefixes, this.#log);
+    }
     if (!options.keepRoutes) await this.engine.shutdown();
     await this.#teardown(options);
     this.#log("info", `stopped; largest event-loop lag ${this.#loopLag.maxMs.toFixed(1)} ms`);
@@ -372,6 +401,11 @@ export class Daemon {
     }
     // Keep the settings we cannot change at run time, so the next diff stays honest.
     const previous = this.config;
+    // Fleet guard (issue 15): new guard settings apply at once; etcd settings after a restart.
+    if (next.fleet && this.#fleet) this.#fleet.reload(next.fleet);
+    else if (JSON.stringify(next.fleet) !== JSON.stringify(previous.fleet)) {
+      this.#log("warning", "reload: adding or removing fleet takes effect after a restart");
+    }
     this.config = {
       ...next,
       speaker: previous.speaker,
@@ -473,6 +507,7 @@ export class Daemon {
     this.engine[Symbol.dispose]();
     await this.#control?.close();
     this.#control = undefined;
+    await this.#fleet?.stop();
     await this.#metricsServer?.close();
     this.#metricsServer = undefined;
     // BFD AdminDown first, so peers do not take the Cease for a path failure (RFC 5882 §3.2).
@@ -524,7 +559,7 @@ export class Daemon {
   }
 
   #controlBackend() {
-    return combineBackend(
+    const backend = combineBackend(
       this.#prefixControl,
       sessionBackend({
         sessions: () => this.speaker.sessions,
@@ -542,6 +577,8 @@ export class Daemon {
         }),
       }),
     );
+    // Fleet guard (issue 15): operator withdraws below a floor need --force.
+    return guardedBackend(backend, () => this.#fleet, this.engine);
   }
 }
 

@@ -30,6 +30,7 @@ export class EtcdStore implements FleetStore {
   #timeoutMs: number;
   #lease: Lease | undefined;
   #leaseId: string | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: EtcdStoreOptions) {
     this.#timeoutMs = options.timeoutMs ?? 2000;
@@ -84,9 +85,22 @@ export class EtcdStore implements FleetStore {
       throw e;
     }
     this.#lease = lease;
+    // Past the TTL without a keepalive answer the server has expired the lease (and the
+    // other sites count this one out): say so then, not at etcd3's own 2 x TTL.
+    let last = Date.now();
+    lease.on("keepaliveSucceeded", () => (last = Date.now()));
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => {
+      if (this.#lease !== lease) return clearInterval(this.#watchdog);
+      if (Date.now() - last <= ttlSeconds * 1000) return;
+      clearInterval(this.#watchdog);
+      lease.release();
+      loseOnce(new Error(`no lease keepalive answer for ${ttlSeconds} s`));
+    }, 250);
   }
 
   async revokeLease(): Promise<void> {
+    clearInterval(this.#watchdog);
     const lease = this.#lease;
     this.#lease = undefined;
     this.#leaseId = undefined;
@@ -169,6 +183,7 @@ export class EtcdStore implements FleetStore {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#watchdog);
     this.#lease?.release();
     this.#lease = undefined;
     this.client.close();

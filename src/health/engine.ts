@@ -72,9 +72,20 @@ export interface PrefixStatus extends Decision {
   sinceMs: number;
 }
 
+/**
+ * Fleet guard hook (issue 15, src/fleet/): consulted when health turns a
+ * prefix's route into no route. A string keeps the route announced, as state
+ * "held" with that reason; undefined lets the withdraw go ahead.
+ */
+export interface WithdrawGuard {
+  holdWithdraw(prefix: string): string | undefined;
+}
+
 export interface PolicyEngineOptions {
   /** Default the system clock. */
   clock?: Clock;
+  /** Fleet guard (issue 15); default none: every withdraw goes ahead. */
+  guard?: WithdrawGuard;
   /**
    * Called when a prefix's decision changes (state, reason or route), and once
    * at start. `bulk` is true when one event touched more than BULK_THRESHOLD
@@ -97,6 +108,7 @@ export class PolicyEngine {
   #target: DesiredRouteTarget;
   #clock: Clock;
   #onDecision: PolicyEngineOptions["onDecision"];
+  #guard: WithdrawGuard | undefined;
   #entries = new Map<string, Entry>();
   #serviceStates = new Map<string, boolean | undefined>();
   #drainWaiters: (() => void)[] = [];
@@ -115,6 +127,7 @@ export class PolicyEngine {
     this.#target = target;
     this.#clock = options.clock ?? systemClock;
     this.#onDecision = options.onDecision;
+    this.#guard = options.guard;
     for (const config of prefixes) {
       const gating = gatingOf(config);
       this.#entries.set(config.prefix, {
@@ -256,6 +269,11 @@ export class PolicyEngine {
       entry.config.servicesMode,
     );
     entry.inputs = applyEvent(entry.config, entry.inputs, { type: "health", health }).next;
+  }
+
+  /** The guard's answer for `prefix` may have changed: decide it again (fleet guard, issue 15). */
+  reevaluate(prefix: string): void {
+    if (this.#started && this.#entries.has(prefix)) this.#publish(prefix);
   }
 
   has(prefix: string): boolean {
@@ -414,6 +432,13 @@ export class PolicyEngine {
     const previous = entry.status;
     const now = this.#clock.now();
     const candidate = this.#statusOf(entry, now);
+    // Fleet guard (issue 15): a health-driven withdraw (down, no route) may be held.
+    if (this.#guard && previous?.route && !candidate.route && candidate.state === "down") {
+      const held = this.#guard.holdWithdraw(prefix);
+      if (held !== undefined) {
+        Object.assign(candidate, { state: "held", reason: held, route: previous.route });
+      }
+    }
     if (previous && previous.state === candidate.state) candidate.sinceMs = previous.sinceMs;
     const routeChanged = !previous || !sameRoute(previous.route, candidate.route);
     const changed = routeChanged || previous.state !== candidate.state ||

@@ -11,6 +11,7 @@
  * | down     | not ready                                          | withdrawn, or `downAttributes` if !withdrawOnDown |
  * | disabled | maintenance (file or API), or drained              | `disabledAttributes`, else withdrawn             |
  * | draining | operator drain or shutdown, until `drainMs` passed | current route + GRACEFUL_SHUTDOWN (RFC 8326)     |
+ * | held     | down, but the fleet guard keeps it (engine.ts)      | the route it had                                 |
  *
  * @module
  */
@@ -20,7 +21,7 @@ import type { PrefixConfig, RouteAttributes } from "../config/model.ts";
 export const GRACEFUL_SHUTDOWN = "65535:0";
 
 export type Readiness = "unknown" | "ready" | "not-ready";
-export type PrefixState = "unknown" | "up" | "down" | "disabled" | "draining";
+export type PrefixState = "unknown" | "up" | "down" | "disabled" | "draining" | "held";
 
 /** Where a prefix's health comes from. */
 export type Gating = "static" | "probe" | "services";

@@ -62,7 +62,7 @@ export class PrefixSeries {
   async render(): Promise<string> {
     const state: string[] = [
       "# HELP anycast_prefix_state Route policy state of the prefix, one-hot " +
-      "(unknown, up, down, disabled, draining)\n# TYPE anycast_prefix_state gauge\n",
+      "(unknown, up, down, disabled, draining, held)\n# TYPE anycast_prefix_state gauge\n",
     ];
     const transitions: string[] = [
       "# HELP anycast_prefix_transitions_total Route policy state changes of the prefix\n" +

@@ -14,7 +14,7 @@ import { PrefixSeries } from "./prefix_series.ts";
 import { type HeraldLabels, HeraldSeries } from "./herald.ts";
 
 export const PEER_STATES = ["Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"];
-export const PREFIX_STATES = ["unknown", "up", "down", "disabled", "draining"];
+export const PREFIX_STATES = ["unknown", "up", "down", "disabled", "draining", "held"];
 export const BFD_STATES = ["AdminDown", "Down", "Init", "Up"];
 
 export interface PrometheusMetricsOptions {
