@@ -50,6 +50,10 @@ export function announceCommand(ctx: CliContext, setExit: (code: number) => void
         ["on", "off"] as const,
       ),
     )
+    .option(
+      "--force",
+      "with --withdraw, --drain, --maintenance on: go ahead even below the fleet floor",
+    )
     .option("--json", "print the daemon's JSON answer")
     .option("--socket <path>", ENDPOINT_FLAG_HELP.socket)
     .option("-c, --config <file>", ENDPOINT_FLAG_HELP.config)
@@ -63,7 +67,8 @@ Examples:
   anycast announce --withdraw 198.51.100.10/32
   anycast announce --drain 192.0.2.1/32
   anycast announce --drain --all
-  anycast announce --maintenance on 192.0.2.1/32`,
+  anycast announce --maintenance on 192.0.2.1/32
+  anycast announce --drain 192.0.2.1/32 --force   # even below the fleet floor`,
     )
     .action(async (prefix, opts) => {
       const actions = [
@@ -104,7 +109,7 @@ Examples:
         let summary: string;
         if (action === "--drain" || action === "--undrain") {
           const result = action === "--drain"
-            ? await client.drain(target)
+            ? await client.drain(target, { force: opts.force === true })
             : await client.undrain(target);
           answer = result;
           const verb = action === "--drain" ? "draining" : "undrained";
@@ -112,11 +117,11 @@ Examples:
         } else if ("all" in target) {
           throw new UsageError("announce: --all only goes with --drain or --undrain");
         } else if (action === "--withdraw") {
-          answer = await client.withdraw(target.prefix);
+          answer = await client.withdraw(target.prefix, { force: opts.force === true });
           summary = `withdrawn: ${target.prefix}`;
         } else if (action === "--maintenance") {
           const on = opts.maintenance === "on";
-          answer = await client.maintenance(target.prefix, on);
+          answer = await client.maintenance(target.prefix, on, { force: opts.force === true });
           summary = `maintenance ${on ? "on" : "off"}: ${target.prefix}`;
         } else {
           answer = await client.announce({

@@ -17,6 +17,7 @@ import { schemaCommand } from "../../cmd/schema.ts";
 import { importCommand } from "../../cmd/import.ts";
 import { completionsCommand } from "../../cmd/completions.ts";
 import { demoCommand } from "../../cmd/demo.ts";
+import { fleetCommand } from "../../cmd/fleet.ts";
 
 export * from "./context.ts";
 
@@ -50,6 +51,7 @@ export function buildCli(ctx: CliContext, setExit: (code: number) => void): Comm
       validateCommand(ctx, setExit),
       peersCommand(ctx, setExit),
       announceCommand(ctx, setExit),
+      fleetCommand(ctx, setExit),
       schemaCommand(ctx, setExit),
       importCommand(ctx, setExit),
       completionsCommand(ctx, setExit),

@@ -87,16 +87,37 @@ export class EtcdStore implements FleetStore {
     this.#lease = lease;
     // Past the TTL without a keepalive answer the server has expired the lease (and the
     // other sites count this one out): say so then, not at etcd3's own 2 x TTL.
+    // The keepalive stream stays on one member: when that member dies the stream can
+    // stall for longer than the TTL. Past half the TTL without an answer, renew with a
+    // unary call, which the client sends to whichever member answers.
     let last = Date.now();
+    let probing = false;
     lease.on("keepaliveSucceeded", () => (last = Date.now()));
     clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => {
-      if (this.#lease !== lease) return clearInterval(this.#watchdog);
-      if (Date.now() - last <= ttlSeconds * 1000) return;
-      clearInterval(this.#watchdog);
-      lease.release();
-      loseOnce(new Error(`no lease keepalive answer for ${ttlSeconds} s`));
+    const watchdog = setInterval(() => {
+      if (this.#lease !== lease || lost) return clearInterval(watchdog);
+      const silent = Date.now() - last;
+      if (silent > ttlSeconds * 1000) {
+        clearInterval(watchdog);
+        lease.release();
+        loseOnce(new Error(`no lease keepalive answer for ${ttlSeconds} s`));
+        return;
+      }
+      if (silent > (ttlSeconds * 1000) / 2 && !probing) {
+        probing = true;
+        const sent = Date.now();
+        lease.keepaliveOnce({ deadline: new Date(sent + (ttlSeconds * 1000) / 2) })
+          .then((res) => {
+            if (Number(res.TTL) > 0) last = Math.max(last, sent);
+            else {
+              lease.release();
+              loseOnce(new Error("etcd says the lease has expired"));
+            }
+          }, () => {})
+          .finally(() => (probing = false));
+      }
     }, 250);
+    this.#watchdog = watchdog;
   }
 
   async revokeLease(): Promise<void> {
