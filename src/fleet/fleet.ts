@@ -182,6 +182,9 @@ export class Fleet {
       entry.permit = false;
       entry.held = undefined;
     }
+    // While the guard is still asking, the record stays as it was ("announced" counts
+    // the same as "held"): no write in front of the decision's read and transaction.
+    if (state === "held" && entry.held === undefined && entry.wantsWithdraw) return;
     this.#enqueue(prefix, async () => {
       if (!this.#connected) return;
       await this.#store.put(
