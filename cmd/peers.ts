@@ -48,7 +48,14 @@ Examples:
             return;
           }
         }
-        ctx.out(opts.json ? JSON.stringify(peers, null, 2) + "\n" : formatPeers(peers));
+        if (opts.json) {
+          ctx.out(JSON.stringify(peers, null, 2) + "\n");
+          return;
+        }
+        ctx.out(formatPeers(peers));
+        // Prefixes the fleet guard keeps announced (docs/fleet.md): operators alert on these.
+        const held = (await client.prefixes()).filter((p) => p.state === "held");
+        for (const p of held) ctx.out(`held: ${p.prefix} (${p.reason})\n`);
       });
     });
 }

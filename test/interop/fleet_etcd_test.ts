@@ -165,6 +165,8 @@ await interopTest({
           await daemons[i]!.waitLog(/held \(fleet guard: withdrawing would leave 1 of 5/);
         }
         assert.equal((await fleet()).code, 0, "at the floor, not below it");
+        const peers = await cli(["peers", "--socket", `${dirs[held[0]!]}/anycast.sock`]);
+        assert.match(peers.stdout, /held: 198\.51\.100\.50\/32 \(fleet guard: withdrawing/);
       });
 
       await t.step("operator drain at the floor is refused without --force", async () => {
