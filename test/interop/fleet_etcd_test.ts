@@ -214,6 +214,8 @@ await interopTest({
         health[3]!.healthy = false;
         await daemons[3]!.waitLog(/held \(fleet guard: withdrawing would leave 1 of /, 20_000);
         assert.equal(await fewestPaths(1500), 2);
+        // Decided through etcd, not by falling back: no site lost its lease.
+        for (const d of daemons) assert.doesNotMatch(d!.log, /lost etcd/);
         await etcd.restart(leader);
         await etcd.waitHealthy();
       });
