@@ -194,13 +194,6 @@ export class Fleet {
     });
   }
 
-  /** A prefix left the config. Its record goes with the lease or is overwritten on re-add. */
-  forget(prefix: string): void {
-    const entry = this.#prefixes.get(prefix);
-    if (entry?.retryTimer !== undefined) this.#clock.clearTimeout(entry.retryTimer);
-    this.#prefixes.delete(prefix);
-  }
-
   /**
    * The guard hook: health wants to withdraw `prefix`. undefined = go ahead;
    * a string = keep the route, held for that reason.
