@@ -51,6 +51,8 @@ export interface FleetOptions {
 const RECONNECT_MS = 1000;
 /** Attempts of the read-decide-transaction loop before waiting for a change. */
 const MAX_ATTEMPTS = 8;
+/** Longest wait for the lease revoke on stop. */
+const STOP_WAIT_MS = 1000;
 /** Retry delay of a failed etcd call. */
 const RETRY_MS = 300;
 
@@ -158,9 +160,21 @@ export class Fleet {
       await this.#cancelWatch?.();
     } catch { /* closing anyway */ }
     if (this.#connected) {
-      await this.#store.revokeLease().catch((e) =>
-        this.#log("warning", `fleet: lease revoke failed (${errorText(e)}); it expires by itself`)
-      );
+      // Bounded: shutdown never waits long on etcd; an unrevoked lease expires by itself.
+      let timer: TimerId | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(() => {
+          this.#log("warning", "fleet: lease revoke took over 1 s; it expires by itself");
+          resolve();
+        }, STOP_WAIT_MS);
+      });
+      await Promise.race([
+        this.#store.revokeLease().catch((e) =>
+          this.#log("warning", `fleet: lease revoke failed (${errorText(e)}); it expires by itself`)
+        ),
+        late,
+      ]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
     this.#connected = false;
     await this.#store.close().catch(() => {});
