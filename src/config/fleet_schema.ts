@@ -18,7 +18,7 @@ import {
 } from "./_fields.ts";
 import type { FleetConfig } from "./model.ts";
 import { parseDuration } from "./duration.ts";
-import { parsePrefix } from "./_net.ts";
+import { parseAddress, parsePrefix } from "./_net.ts";
 
 const SITE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const site = () =>
@@ -76,6 +76,21 @@ function fleetSchema(dialect: 0 | 1) {
         path: ["username"],
         input: undefined,
         message: "expected a username with the password",
+      });
+    }
+    if (v.ca !== undefined && Array.isArray(v.endpoints)) {
+      (v.endpoints as unknown[]).forEach((e, i) => {
+        const host = typeof e === "string"
+          ? e.replace(/^https?:\/\//, "").replace(/:[0-9]+$/, "").replace(/^\[|\]$/g, "")
+          : "";
+        if (parseAddress(host) === undefined) return;
+        ctx.addIssue({
+          code: "custom",
+          path: ["endpoints", i],
+          input: e,
+          message:
+            "expected a host name with TLS (ca): the TLS client refuses an IP address as server name; use a name in etcd's certificate",
+        });
       });
     }
     if ((v.cert === undefined) !== (v.key === undefined)) {

@@ -120,3 +120,12 @@ Deno.test("parseConfig() rejects an anycastd fleet duration given as a bare numb
   );
   assert.match(e.join("\n"), /fleet\.lease_ttl: expected a duration string/);
 });
+
+Deno.test("parseConfig() rejects an IP endpoint with TLS (the TLS client needs a server name)", () => {
+  const e = errors(
+    NATIVE_HEAD +
+      'fleet: { etcd: { endpoints: ["https://10.0.0.1:2379", "etcd2:2379"], ca: /ca.pem } }\n',
+  );
+  assert.equal(e.length, 1);
+  assert.match(e[0]!, /fleet\.etcd\.endpoints\[0\]: expected a host name with TLS/);
+});
