@@ -215,3 +215,19 @@ Deno.test("formatFleet() prints prefixes x sites and marks a prefix below its fl
     ].join("\n"),
   );
 });
+
+Deno.test("Fleet.reload() applies a new floor at once: a held prefix decides again", async () => {
+  const cluster = new MemoryCluster();
+  const clock = new FakeClock();
+  const guard = { minSites: 2, minPercent: 0, exclude: [] };
+  const a = await site(cluster, clock, "a", { guard });
+  const b = await site(cluster, clock, "b", { guard });
+  a.engine.setReadiness(P, "not-ready");
+  await flush();
+  assert.equal(a.engine.status(P).state, "held");
+  assert.notEqual(b.route(), undefined);
+  a.fleet.reload(config("a", { guard: { ...guard, minSites: 1 } }));
+  await flush();
+  assert.equal(a.route(), undefined);
+  assert.equal(a.engine.status(P).state, "down");
+});
