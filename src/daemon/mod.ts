@@ -320,6 +320,7 @@ export class Daemon {
           contentType: prometheus.contentType,
           // Table sizes are sampled (O(peers)); message counters move where messages go.
           metrics: () => this.scrape(),
+          chunks: () => this.#scrapeChunks(prometheus),
         }, this.readiness);
       }
       // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/daemon/bfd.ts).
@@ -470,10 +471,19 @@ export class Daemon {
   /** The metrics text as the metrics endpoint serves it (empty when metrics are off). */
   async scrape(): Promise<string> {
     if (!this.#prometheus) return "";
+    this.#samplePeerSizes();
+    return await this.#prometheus.metrics();
+  }
+
+  #scrapeChunks(prometheus: PrometheusMetrics): AsyncIterable<string> {
+    this.#samplePeerSizes();
+    return prometheus.chunks();
+  }
+
+  #samplePeerSizes(): void {
     for (const p of this.speaker.peers()) {
       this.metrics.peerPrefixes(p.address, p.prefixesSent, p.prefixesReceived);
     }
-    return await this.#prometheus.metrics();
   }
 
   async #reloadNeighbors(diff: ReturnType<typeof diffConfig>["neighbors"]): Promise<void> {

@@ -121,7 +121,10 @@ export class HealthSupervisor {
 
   /** Apply a reload: only probes and services whose config changed restart. */
   async reload(next: HealthReload): Promise<void> {
-    this.#prefixes = new Map(next.prefixes.map((p) => [p.prefix, p]));
+    // Built in slices: 100,000 prefixes would hold the loop for a few hundred ms.
+    const prefixes = new Map<string, PrefixConfig>();
+    await forEachSliced(next.prefixes, (p) => prefixes.set(p.prefix, p));
+    this.#prefixes = prefixes;
     this.#servicesConfig = next.services;
     this.#syncServices(next.restartServices);
     await this.#startWatcher(next.prefixes);
@@ -175,15 +178,15 @@ export class HealthSupervisor {
 
   /** Start probes of new prefixes (and of those in `restart`), stop those of removed ones. */
   async #syncProbes(prefixes: readonly PrefixConfig[], restart: ReadonlySet<string>) {
-    const wanted = new Map(prefixes.map((p) => [p.prefix, p]));
-    for (const [prefix, set] of this.#probes) {
-      const p = wanted.get(prefix);
+    // this.#prefixes is `prefixes` by prefix (reload() built it).
+    await forEachSliced([...this.#probes], ([prefix, set]) => {
+      const p = this.#prefixes.get(prefix);
       if (!p || restart.has(prefix) || set.key !== probeKey(p)) {
         set.unsubscribe();
         void set.health.stop();
         this.#probes.delete(prefix);
       }
-    }
+    });
     const generation = this.#generation;
     await forEachSliced(prefixes, (p) => {
       if (generation !== this.#generation || this.#probes.has(p.prefix)) return;

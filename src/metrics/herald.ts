@@ -27,7 +27,7 @@
  * @module
  */
 import client from "prom-client";
-import { forEachSliced } from "../util/slice.ts";
+import { nextTurn, SLICE_MS } from "../util/slice.ts";
 import type { Direction } from "./reporter.ts";
 import type { AnycastConfig } from "../config/model.ts";
 
@@ -152,17 +152,32 @@ export class HeraldSeries {
     this.#announcedCount += now - was;
   }
 
-  /** herald_prefix_up in the text exposition format (sliced over the prefixes). */
-  async render(): Promise<string> {
-    const lines = [
-      "# HELP herald_prefix_up Prefix announcement status (1=announced, 0=withdrawn)",
-      "# TYPE herald_prefix_up gauge",
-    ];
-    await forEachSliced(this.#prefixUp, ([prefix, up]) => {
+  /** herald_prefix_up in the text exposition format, in chunks (sliced over the prefixes). */
+  async *chunks(): AsyncGenerator<string> {
+    yield "# HELP herald_prefix_up Prefix announcement status (1=announced, 0=withdrawn)\n" +
+      "# TYPE herald_prefix_up gauge\n";
+    let out: string[] = [];
+    let started = performance.now();
+    for (const [prefix, up] of this.#prefixUp) {
       const name = escapeLabel(this.#name(prefix));
-      lines.push(`herald_prefix_up{prefix="${escapeLabel(prefix)}",name="${name}"} ${up}`);
-    });
-    return [...lines, ""].join("\n");
+      out.push(`herald_prefix_up{prefix="${escapeLabel(prefix)}",name="${name}"} ${up}`);
+      if (out.length === 2048) {
+        yield out.join("\n") + "\n";
+        out = [];
+        if (performance.now() - started >= SLICE_MS) {
+          await nextTurn();
+          started = performance.now();
+        }
+      }
+    }
+    if (out.length) yield out.join("\n") + "\n";
+  }
+
+  /** herald_prefix_up as one string. */
+  async render(): Promise<string> {
+    const parts: string[] = [];
+    for await (const chunk of this.chunks()) parts.push(chunk);
+    return parts.join("");
   }
 
   probeResult(prefix: string, probe: string, ok: boolean, durationSeconds: number): void {

@@ -265,8 +265,16 @@ export class PrometheusMetrics implements MetricsReporter {
 
   /** Prometheus text exposition of every metric. */
   async metrics(): Promise<string> {
-    return (await this.registry.metrics()) + (await this.#prefixes.render()) +
-      (await this.#herald.render());
+    const parts: string[] = [];
+    for await (const chunk of this.chunks()) parts.push(chunk);
+    return parts.join("");
+  }
+
+  /** The exposition in chunks: the per-prefix families are rendered in slices. */
+  async *chunks(): AsyncGenerator<string> {
+    yield await this.registry.metrics();
+    yield* this.#prefixes.chunks();
+    yield* this.#herald.chunks();
   }
 
   get contentType(): string {

@@ -23,6 +23,8 @@ export class DaemonReadiness {
 
 export interface MetricsSource {
   metrics(): Promise<string>;
+  /** The same text in chunks; when present the response is streamed from it. */
+  chunks?(): AsyncIterable<string>;
   readonly contentType: string;
 }
 
@@ -51,9 +53,22 @@ export function metricsHandler(
     }
     const { pathname } = new URL(request.url);
     if (pathname === path) {
-      return new Response(await source.metrics(), {
-        headers: { "content-type": source.contentType },
+      const headers = { "content-type": source.contentType };
+      if (!source.chunks) return new Response(await source.metrics(), { headers });
+      // Streamed: 100,000 prefixes are ~30 MB of text, never one string on the event loop.
+      const chunks = source.chunks()[Symbol.asyncIterator]();
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        },
+        async cancel() {
+          await chunks.return?.();
+        },
       });
+      return new Response(body, { headers });
     }
     if (pathname === "/healthz") return text(200, "ok\n");
     // Herald's metrics server answers /health with 200 "OK".
