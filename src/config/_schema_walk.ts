@@ -32,7 +32,8 @@ function unwrap(schema: AnySchema): AnySchema[] {
 function step(schema: AnySchema, segment: PropertyKey): AnySchema[] {
   const def = schema._zod.def;
   if (def.type === "object" && typeof segment === "string") {
-    const child = def.shape[segment];
+    // Own properties only: a key named "constructor" is not in the schema.
+    const child = Object.hasOwn(def.shape, segment) ? def.shape[segment] : undefined;
     return child ? unwrap(child) : [];
   }
   if (def.type === "array" && typeof segment === "number") return unwrap(def.element);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ownValue } from "../util/own.ts";
 
 /** RFC 1997 and RFC 8326 / RFC 7999 well-known communities by name. */
 export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, string>> = {
@@ -22,7 +23,7 @@ function uint(text: string | undefined, max: number): number {
 
 /** "65000:100" or a well-known name ("no-export", "NO_EXPORT") to "65535:65281" form. */
 export function parseCommunity(text: string): string {
-  const named = WELL_KNOWN_COMMUNITIES[text.toLowerCase().replaceAll("_", "-")];
+  const named = ownValue(WELL_KNOWN_COMMUNITIES, text.toLowerCase().replaceAll("_", "-"));
   if (named) return named;
   const parts = text.split(":");
   if (parts.length !== 2) throw new SyntaxError(`Cannot parse community: "${text}"`);

@@ -8,6 +8,7 @@
 import { type Document, isMap, isPair, isScalar, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import { keysOfObjectSchema } from "./_schema_walk.ts";
+import { ownValue } from "../util/own.ts";
 
 export interface ConfigError {
   file: string;
@@ -166,7 +167,7 @@ export function issuesToErrors(
       const keys = (issue as { keys?: string[] }).keys ?? (params.keys as string[]) ?? [];
       const known = (params.knownKeys as string[] | undefined) ?? keysOfObjectSchema(schema, path);
       for (const key of keys) {
-        const refused = REFUSED_KEYS[key];
+        const refused = ownValue(REFUSED_KEYS, key);
         const guess = didYouMean(key, known);
         const message = refused ??
           `unknown key${

@@ -31,7 +31,9 @@ const COMMUNITY_RE = /^(\d{1,5}):(\d{1,5})$/;
 
 /** Parses "AS:value" or a well-known name into the 32-bit value; TypeError otherwise. */
 export function parseCommunity(text: string): number {
-  const named = WELL_KNOWN_COMMUNITIES[text.toLowerCase()];
+  const named = Object.hasOwn(WELL_KNOWN_COMMUNITIES, text.toLowerCase())
+    ? WELL_KNOWN_COMMUNITIES[text.toLowerCase()]
+    : undefined;
   const m = COMMUNITY_RE.exec(named ?? text);
   if (m === null) throw new TypeError(`Cannot parse community: "${text}"`);
   const hi = Number(m[1]), lo = Number(m[2]);
