@@ -362,6 +362,11 @@ export interface ApiConfig {
   /** Bearer token for the TCP listener (or `tokenFile`). */
   token?: string;
   tokenFile?: string;
+  /**
+   * CIDR ranges (canonical) inside which `POST /v1/announce` may add operator
+   * prefixes. Absent: the API acts only on configured prefixes.
+   */
+  allowedPrefixes?: string[];
 }
 
 export interface MetricsConfig {

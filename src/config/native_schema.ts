@@ -142,6 +142,10 @@ const api = mapping({
   listenPort: port().optional().describe("Optional TCP listener port (Periphery)"),
   token: nonEmpty().optional().describe("Bearer token for the TCP listener"),
   tokenFile: nonEmpty().optional().describe("File holding the bearer token"),
+  allowedPrefixes: list(prefix()).optional().describe(
+    "CIDR ranges inside which the API may announce operator prefixes (the range or " +
+      "more specifics); default none: the API only drains/maintains configured prefixes",
+  ),
 });
 
 const bfdTimers = {

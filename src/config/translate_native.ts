@@ -51,6 +51,10 @@ export const DEFAULTS = {
 const ms = (d: string | number | undefined, fallback: number) =>
   d === undefined ? fallback : parseDuration(d);
 const canonical = (address: string) => parseAddress(address)?.canonical ?? address;
+const canonicalPrefix = (text: string) => {
+  const parsed = parsePrefix(text);
+  return parsed.ok ? parsed.canonical : text;
+};
 
 export function translateLogging(l: NativeFile["logging"]): LoggingConfig {
   const named = l?.level?.toLowerCase();
@@ -410,6 +414,9 @@ export function translateNative(file: NativeFile, source: string): AnycastConfig
       ...(file.api?.listenPort !== undefined ? { listenPort: file.api.listenPort } : {}),
       ...(file.api?.token !== undefined ? { token: file.api.token } : {}),
       ...(file.api?.tokenFile !== undefined ? { tokenFile: file.api.tokenFile } : {}),
+      ...(file.api?.allowedPrefixes !== undefined
+        ? { allowedPrefixes: file.api.allowedPrefixes.map(canonicalPrefix) }
+        : {}),
     },
     neighbors: (file.neighbors ?? []).map((n) => translateNeighbor(n, bfd, prefixes)),
     prefixes,

@@ -9,6 +9,7 @@
 import type { PolicyEngine } from "../health/engine.ts";
 import type { RouteSpec } from "../health/policy.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import { allowingRange, prefixRefusal } from "./route_safety.ts";
 import {
   type ControlBackend,
   ControlError,
@@ -31,6 +32,12 @@ export interface PrefixControlOptions {
   clock?: Clock;
   /** Last probe results of a configured prefix, for `GET /v1/prefixes`. Default none. */
   probeResults?: (prefix: string) => ProbeResultInfo[];
+  /**
+   * `api.allowedPrefixes`: CIDR ranges inside which `announce` may add
+   * operator prefixes. Default undefined: the API acts only on configured
+   * prefixes (drain, undrain, maintenance) and announces nothing new.
+   */
+  allowedPrefixes?: readonly string[];
 }
 
 export type PrefixBackend = Pick<
@@ -44,12 +51,14 @@ export class PrefixControl implements PrefixBackend {
   #clock: Clock;
   #probeResults: (prefix: string) => ProbeResultInfo[];
   #manual = new Map<string, { route: RouteSpec; sinceMs: number }>();
+  #allowed: readonly string[] | undefined;
 
   constructor(engine: PolicyEngine, routes: RouteTable, options: PrefixControlOptions = {}) {
     this.#engine = engine;
     this.#routes = routes;
     this.#clock = options.clock ?? systemClock;
     this.#probeResults = options.probeResults ?? (() => []);
+    this.#allowed = options.allowedPrefixes;
   }
 
   /** Prefixes announced by an operator (in the route table next to the configured ones). */
@@ -93,6 +102,7 @@ export class PrefixControl implements PrefixBackend {
         `${request.prefix} is a configured prefix: its health decides; use drain, undrain or maintenance`,
       );
     }
+    this.#mayAnnounce(request.prefix);
     const route: RouteSpec = {
       prefix: request.prefix,
       family: request.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
@@ -148,6 +158,29 @@ export class PrefixControl implements PrefixBackend {
   maintenance(prefix: string, on: boolean, _options?: OperatorOptions): void {
     this.#configured(prefix);
     this.#engine.setMaintenance(prefix, on);
+  }
+
+  /** Throws a 400/403 unless the API may announce `prefix` (a canonical CIDR). */
+  #mayAnnounce(prefix: string): void {
+    // Also checked by the request parser; repeated here so that no caller of
+    // the backend can skip it.
+    const refusal = prefixRefusal(prefix);
+    if (refusal !== undefined) throw new ControlError(400, refusal);
+    if (this.#allowed === undefined || this.#allowed.length === 0) {
+      throw new ControlError(
+        403,
+        `Refused ${prefix}: api.allowedPrefixes is ${this.#allowed ? "empty" : "not set"}, ` +
+          "so the control API acts only on " +
+          "configured prefixes (drain, undrain, maintenance) and announces no new ones; " +
+          "list the ranges it may announce in api.allowedPrefixes",
+      );
+    }
+    if (allowingRange(prefix, this.#allowed) === undefined) {
+      throw new ControlError(
+        403,
+        `Refused ${prefix}: not inside api.allowedPrefixes (${this.#allowed.join(", ")})`,
+      );
+    }
   }
 
   #configured(prefix: string): void {

@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import type { ApiConfig } from "../config/model.ts";
 import { UnknownPrefixError } from "../health/engine.ts";
 import { type ControlBackend, ControlError, type RouteDirection } from "./types.ts";
+import { Http1Server } from "./http1.ts";
 import {
   parseAnnounce,
   parseForce,
@@ -265,12 +266,12 @@ async function clearStaleSocket(path: string): Promise<void> {
 export class ControlServer {
   readonly socketPath: string;
   readonly tcpAddress: { hostname: string; port: number } | undefined;
-  #servers: Deno.HttpServer[];
+  #servers: Http1Server[];
 
   private constructor(
     socketPath: string,
     tcpAddress: { hostname: string; port: number } | undefined,
-    servers: Deno.HttpServer[],
+    servers: Http1Server[],
   ) {
     this.socketPath = socketPath;
     this.tcpAddress = tcpAddress;
@@ -293,11 +294,14 @@ export class ControlServer {
       : {};
     await Deno.mkdir(dirname(api.socket), { recursive: true, mode: 0o755 });
     await clearStaleSocket(api.socket);
-    const servers: Deno.HttpServer[] = [];
+    const servers: Http1Server[] = [];
+    const limits = { maxBodyBytes: MAX_BODY_BYTES };
     try {
-      const unix = Deno.serve(
-        { path: api.socket, transport: "unix", onListen: () => {} },
+      // Our own HTTP/1.1 loop rather than Deno.serve: see http1.ts (half-closed clients).
+      const unix = new Http1Server(
+        Deno.listen({ path: api.socket, transport: "unix" }),
         controlHandler(backend, handlerOptions),
+        limits,
       );
       servers.push(unix);
       // Only root (the daemon's user) may talk to the socket.
@@ -306,13 +310,10 @@ export class ControlServer {
       if (
         token !== undefined && (api.listenPort !== undefined || api.listenAddress !== undefined)
       ) {
-        const tcp = Deno.serve(
-          {
-            hostname: api.listenAddress ?? "127.0.0.1",
-            port: api.listenPort ?? 0,
-            onListen: () => {},
-          },
+        const tcp = new Http1Server(
+          Deno.listen({ hostname: api.listenAddress ?? "127.0.0.1", port: api.listenPort ?? 0 }),
           controlHandler(backend, { ...handlerOptions, token }),
+          limits,
         );
         servers.push(tcp);
         const addr = tcp.addr as Deno.NetAddr;
@@ -320,13 +321,13 @@ export class ControlServer {
       }
       return new ControlServer(api.socket, tcpAddress, servers);
     } catch (e) {
-      await Promise.all(servers.map((s) => s.shutdown()));
+      await Promise.all(servers.map((s) => s.close()));
       throw e;
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#servers.map((s) => s.shutdown()));
+    await Promise.all(this.#servers.map((s) => s.close()));
     this.#servers = [];
     await Deno.remove(this.socketPath).catch(() => {});
   }

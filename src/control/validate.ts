@@ -6,6 +6,7 @@
  */
 import ipaddr from "ipaddr.js";
 import { parseCommunity, parseLargeCommunity } from "../config/communities.ts";
+import { nextHopRefusal, prefixRefusal } from "./route_safety.ts";
 import {
   ControlError,
   type ManualAnnounce,
@@ -86,12 +87,19 @@ function stringList(v: unknown, field: string, parse: (s: string) => string): st
   });
 }
 
-/** Body of `POST /v1/announce`. */
+/**
+ * Body of `POST /v1/announce`. Default routes, special-purpose ranges and
+ * next hops that cannot forward are refused here (see route_safety.ts);
+ * `api.allowedPrefixes` is the backend's business.
+ */
 export function parseAnnounce(body: unknown): ManualAnnounce {
   const b = expectObject(body);
   rejectUnknown(b, ["prefix", "nextHop", "communities", "largeCommunities", "med"]);
+  const prefix = canonicalPrefix(b.prefix);
+  const refusal = prefixRefusal(prefix);
+  if (refusal !== undefined) throw bad(refusal);
   const request: ManualAnnounce = {
-    prefix: canonicalPrefix(b.prefix),
+    prefix,
     communities: stringList(b.communities, "communities", parseCommunity),
     largeCommunities: stringList(b.largeCommunities, "largeCommunities", parseLargeCommunity),
   };
@@ -101,6 +109,8 @@ export function parseAnnounce(body: unknown): ManualAnnounce {
       // An IPv4-mapped next hop for IPv6 is the speaker's business, not an operator's.
       throw bad(`Invalid nextHop: ${request.nextHop} is not in the family of ${request.prefix}`);
     }
+    const unusable = nextHopRefusal(request.nextHop);
+    if (unusable !== undefined) throw bad(unusable);
   }
   if (b.med !== undefined) {
     if (typeof b.med !== "number" || !Number.isInteger(b.med) || b.med < 0 || b.med > 4294967295) {

@@ -216,6 +216,7 @@ export class Daemon {
     this.#prefixControl = new PrefixControl(this.engine, table, {
       clock: this.#clock,
       probeResults: (p) => this.health.probeResults(p),
+      ...(config.api.allowedPrefixes ? { allowedPrefixes: config.api.allowedPrefixes } : {}),
     });
     this.health = new HealthSupervisor({
       engine: this.engine,

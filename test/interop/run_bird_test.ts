@@ -40,6 +40,7 @@ function header(speaker: string, dir: string, metricsPort?: number): string[] {
     "  listenPort: 0",
     "api:",
     `  socket: "${dir}/anycast.sock"`,
+    "  allowedPrefixes: [198.51.100.0/24]",
     ...(metricsPort === undefined ? [] : [
       "metrics:",
       "  enabled: true",

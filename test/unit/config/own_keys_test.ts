@@ -64,3 +64,21 @@ Deno.test("ownValue() ignores inherited members", () => {
   assert.equal(ownValue(table, "toString"), undefined);
   assert.equal(ownValue(table, "__proto__"), undefined);
 });
+
+Deno.test("parseConfig() reads api.allowedPrefixes in canonical form", () => {
+  const result = parseConfig(
+    SPEAKER + "api:\n  allowedPrefixes: [198.51.100.0/24, 2001:0db8:100::/48]\n",
+    "config.yaml",
+  );
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.api.allowedPrefixes, ["198.51.100.0/24", "2001:db8:100::/48"]);
+  const none = parseConfig(SPEAKER, "config.yaml");
+  assert.ok(none.ok);
+  assert.equal(none.config.api.allowedPrefixes, undefined);
+});
+
+Deno.test("parseConfig() refuses a malformed api.allowedPrefixes entry", () => {
+  const out = errors(SPEAKER + "api:\n  allowedPrefixes: [198.51.100.1/24]\n");
+  assert.equal(out.length, 1);
+  assert.match(out[0]!, /^config\.yaml:5:21: api\.allowedPrefixes\[0\]: .*198\.51\.100\.0\/24/);
+});
