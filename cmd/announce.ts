@@ -54,6 +54,10 @@ export function announceCommand(ctx: CliContext, setExit: (code: number) => void
       "--force",
       "with --withdraw, --drain, --maintenance on: go ahead even below the fleet floor",
     )
+    .option(
+      "--reset-peer <peer>",
+      "restart a neighbor held down after its prefix limit (maxPrefixesRestart)",
+    )
     .option("--json", "print the daemon's JSON answer")
     .option("--socket <path>", ENDPOINT_FLAG_HELP.socket)
     .option("-c, --config <file>", ENDPOINT_FLAG_HELP.config)
@@ -68,9 +72,27 @@ Examples:
   anycast announce --drain 192.0.2.1/32
   anycast announce --drain --all
   anycast announce --maintenance on 192.0.2.1/32
-  anycast announce --drain 192.0.2.1/32 --force   # even below the fleet floor`,
+  anycast announce --drain 192.0.2.1/32 --force   # even below the fleet floor
+  anycast announce --reset-peer 192.0.2.254`,
     )
     .action(async (prefix, opts) => {
+      if (opts.resetPeer !== undefined) {
+        if (prefix !== undefined || opts.all || opts.withdraw || opts.drain || opts.undrain) {
+          throw new UsageError("announce: --reset-peer takes a peer and nothing else");
+        }
+        const peer = opts.resetPeer;
+        await withClient(ctx, setExit, "announce", opts, async (client) => {
+          const answer = await client.resetPeer(peer);
+          ctx.out(
+            opts.json
+              ? JSON.stringify(answer, null, 2) + "\n"
+              : answer.released
+              ? `restarted: ${peer}\n`
+              : `${peer} was not held down\n`,
+          );
+        });
+        return;
+      }
       const actions = [
         opts.withdraw && "--withdraw",
         opts.drain && "--drain",

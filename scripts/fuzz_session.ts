@@ -136,6 +136,8 @@ function neighborConfig(holdTime: number, keepalive: number): NeighborConfig {
     ebgpMultihopTtl: 1,
     families: ["ipv4-unicast", "ipv6-unicast"],
     maxPrefixes: MAX_PREFIXES,
+    // The fuzzer trips the limit on purpose and reconnects at once: no hold-down.
+    maxPrefixesRestart: 0,
   };
 }
 

@@ -63,6 +63,7 @@ import {
 import { outRouteFor, type PeerView, type RouteSpec } from "./route.ts";
 import type { BgpConnection, Transport } from "./transport.ts";
 import { type UpdateErrorAction, type UpdateErrorCounts, UpdateErrorLog } from "./update_errors.ts";
+import { type DampingOptions, FlapDamping, jitter } from "./damping.ts";
 
 export interface GracefulRestartOptions {
   /** RFC 4724 §3 Restart Time in seconds. */
@@ -96,6 +97,8 @@ export interface SessionOptions {
   routes?: ReadonlyMap<string, RouteSpec>;
   /** Counts messages and prefixes where they are sent and received; default none. */
   counters?: SessionCounters;
+  /** RFC 4271 §8.1.1 DampPeerOscillations parameters (see damping.ts). */
+  damping?: DampingOptions;
 }
 
 /** Counters a session increments at the source (the daemon adds the peer label). */
@@ -143,6 +146,15 @@ export interface SessionStatus {
   flaps: number;
   /** RFC 7606 outcomes of the peer's UPDATEs since the session object was made. */
   updateErrors?: UpdateErrorCounts;
+  /** Milliseconds until the next automatic start or connect attempt, when one is scheduled. */
+  nextAttemptInMs?: number;
+  /** Short-lived sessions within the damping window (RFC 4271 §8.1.1). */
+  recentFlaps?: number;
+  /**
+   * Held down after we sent Cease/Maximum Number of Prefixes Reached:
+   * `remainingMs` until the automatic restart, absent with `maxPrefixesRestart: never`.
+   */
+  maxPrefixesHold?: { remainingMs?: number };
 }
 
 export interface SessionEvents {
@@ -154,10 +166,10 @@ export interface SessionEvents {
 
 /** RFC 4271 §8: the longest we ever wait between automatic restarts. */
 const MAX_RETRY_SECONDS = 60;
+/** Default NeighborConfig.maxPrefixesRestart: how long a neighbor stays down after Cease 6/1. */
+export const DEFAULT_MAX_PREFIXES_RESTART_SECONDS = 300;
 /** NOTIFICATION data that fits a 4096-octet message: header 19 + code + subcode. */
 const MAX_NOTIFICATION_DATA = MAX_MESSAGE_LENGTH - 21;
-/** A session up this long counts as stable: its end restarts without the flap back-off. */
-const STABLE_ESTABLISHED_MS = 30_000;
 /** Default SessionOptions.maxUnsentBytes. */
 const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 /** Yield to the event loop after this many decoded messages in a row, so timers (keepalives) run. */
@@ -263,8 +275,14 @@ export class BgpSession {
   #consecutiveFailures = 0;
   /** Prefixes already logged as impossible to announce on this session. */
   #unannounceable = new Set<string>();
-  /** Sessions in a row that left Established before STABLE_ESTABLISHED_MS. */
-  #quickFlaps = 0;
+  /** RFC 4271 §8.1.1 DampPeerOscillations. */
+  #damping: FlapDamping;
+  /** Clock time of the next automatic start or connect attempt. */
+  #nextAttemptAt: number | undefined;
+  /** We sent Cease 6/1: the next Idle holds the session down (maxPrefixesRestart). */
+  #maxPrefixesTripped = false;
+  /** Held down after a max-prefix Cease: until this clock time, or Infinity (`never`). */
+  #heldUntil: number | undefined;
   #establishedAt: number | undefined;
   #lastError: string | undefined;
   #sent = zeroCounters();
@@ -292,6 +310,7 @@ export class BgpSession {
     this.#maxUnsentBytes = options.maxUnsentBytes ?? MAX_UNSENT_BYTES;
     this.#table = options.routes ?? new Map();
     this.#counters = options.counters;
+    this.#damping = new FlapDamping(options.damping);
     this.#fsmConfig = {
       holdTime: options.neighbor.holdTime,
       keepalive: options.neighbor.keepalive,
@@ -329,7 +348,17 @@ export class BgpSession {
       endOfRibReceived: [...this.#endOfRib],
       flaps: this.#flaps,
       updateErrors: { ...this.#updateErrors.counts },
+      recentFlaps: this.#damping.flaps(this.#options.clock.now()),
     };
+    const now = this.#options.clock.now();
+    if (this.#nextAttemptAt !== undefined && this.#fsm.name !== "Established") {
+      s.nextAttemptInMs = Math.max(0, Math.round(this.#nextAttemptAt - now));
+    }
+    if (this.#heldUntil !== undefined) {
+      s.maxPrefixesHold = Number.isFinite(this.#heldUntil)
+        ? { remainingMs: Math.max(0, Math.round(this.#heldUntil - now)) }
+        : {};
+    }
     if (this.neighbor.description) s.description = this.neighbor.description;
     if (this.#establishedAt !== undefined) {
       s.uptimeMs = this.#options.clock.now() - this.#establishedAt;
@@ -346,6 +375,26 @@ export class BgpSession {
   start(): void {
     this.#running = true;
     this.#dispatch({ type: "ManualStart" });
+  }
+
+  /** Held down after a max-prefix Cease (`maxPrefixesRestart`). */
+  get heldDown(): boolean {
+    return this.#heldUntil !== undefined;
+  }
+
+  /**
+   * An operator re-enables a neighbor held down after a max-prefix Cease (the
+   * API's peer reset, `anycast announce --reset-peer`): start again now.
+   * Returns false when the neighbor was not held down.
+   */
+  releaseHold(): boolean {
+    if (this.#heldUntil === undefined) return false;
+    this.#heldUntil = undefined;
+    this.#clearTimer("idle");
+    this.#nextAttemptAt = undefined;
+    this.#log("info", "max-prefix hold released by operator");
+    if (this.#running && this.#fsm.name === "Idle") this.#dispatch({ type: "AutomaticStart" });
+    return true;
   }
 
   /**
@@ -462,6 +511,16 @@ export class BgpSession {
       conn.close();
       return;
     }
+    if (this.#heldUntil !== undefined) {
+      // Held down after a max-prefix Cease: refuse (RFC 4486 Connection Rejected).
+      const wire = new Wire(conn, false);
+      this.#writeNotification(wire, {
+        code: ErrorCode.CEASE,
+        subcode: CeaseSubcode.CONNECTION_REJECTED,
+      });
+      conn.close();
+      return;
+    }
     const wire = new Wire(conn, false);
     switch (this.#fsm.name) {
       case "Idle":
@@ -511,11 +570,11 @@ export class BgpSession {
     for (const action of actions) this.#perform(action);
     if (from !== state.name) {
       this.#log("debug", `${from} -> ${state.name} on ${event.type}`);
+      if (state.name === "Established") this.#damping.up(this.#options.clock.now());
       if (from === "Established") {
-        // RFC 4271 §8.1.1 DampPeerOscillations: a session that dies soon after it
-        // came up (the peer Ceases what we sent) must not be retried every second.
-        const upMs = this.#options.clock.now() - (this.#establishedAt ?? 0);
-        this.#quickFlaps = upMs < STABLE_ESTABLISHED_MS ? this.#quickFlaps + 1 : 0;
+        // RFC 4271 §8.1.1 DampPeerOscillations: only repeated short-lived sessions
+        // back off (damping.ts); a single drop restarts at once.
+        this.#damping.down(this.#options.clock.now());
         this.#establishedAt = undefined;
         this.#flaps++;
       }
@@ -577,11 +636,15 @@ export class BgpSession {
     }
     this.#clearTimer(timer);
     let ms = seconds * 1000;
-    if (timer === "connectRetry") ms = this.#retryDelayMs();
+    if (timer === "connectRetry") {
+      ms = this.#retryDelayMs();
+      this.#nextAttemptAt = clock.now() + ms;
+    }
     this.#timers.set(
       timer,
       clock.setTimeout(() => {
         this.#timers.delete(timer);
+        if (timer === "connectRetry") this.#nextAttemptAt = undefined;
         this.#dispatch({
           type: timer === "connectRetry" ? "ConnectRetryTimer_Expires" : "KeepaliveTimer_Expires",
         });
@@ -609,39 +672,80 @@ export class BgpSession {
 
   #clearTimer(timer: TimerName | "idle"): void {
     const id = this.#timers.get(timer);
+    if (timer === "idle" || timer === "connectRetry") this.#nextAttemptAt = undefined;
     if (id !== undefined) {
       this.#options.clock.clearTimeout(id);
       this.#timers.delete(timer);
     }
   }
 
-  /** connectRetry jittered to 0.75-1.0 (RFC 4271 §10) with exponential back-off up to 60 s. */
-  #retryDelayMs(failures = this.#consecutiveFailures): number {
-    const base = Math.max(1, this.neighbor.connectRetry);
-    const backoff = Math.min(MAX_RETRY_SECONDS, base * 2 ** Math.min(6, failures));
-    const random = this.#options.random ?? Math.random;
-    return Math.round(backoff * (0.75 + 0.25 * random()) * 1000);
+  /**
+   * ConnectRetryTime jittered to 0.75-1.0 (RFC 4271 §10). A peer that is down
+   * (connections refused) is tried at this pace, without a back-off: BIRD, FRR
+   * and GoBGP do the same, and it is what brings a restarted peer back fast.
+   */
+  #retryDelayMs(): number {
+    return jitter(Math.max(1, this.neighbor.connectRetry) * 1000, this.#random());
+  }
+
+  #random(): () => number {
+    return this.#options.random ?? Math.random;
   }
 
   #onIdle(): void {
     this.#consecutiveFailures++;
+    const clock = this.#options.clock;
+    if (this.#maxPrefixesTripped) {
+      // RFC 4486 §4 leaves the restart to configuration: FRR's `maximum-prefix ... restart`,
+      // BIRD's `receive limit ... action restart`. Stay down for maxPrefixesRestart.
+      this.#maxPrefixesTripped = false;
+      const restart = this.neighbor.maxPrefixesRestart ?? DEFAULT_MAX_PREFIXES_RESTART_SECONDS;
+      if (restart !== 0) {
+        this.#heldUntil = restart === "never" ? Infinity : clock.now() + restart * 1000;
+      }
+      if (restart !== 0) {
+        this.#log(
+          "warning",
+          restart === "never"
+            ? "held down after the prefix limit until an operator resets it"
+            : `held down after the prefix limit for ${restart} s`,
+        );
+      }
+    }
     if (!this.#running) return;
-    // RFC 4271 §8.1.1 AllowAutomaticStart with a back-off (IdleHoldTimer).
+    // RFC 4271 §8.1.1 AllowAutomaticStart, paced by the IdleHoldTimer.
     this.#clearTimer("idle");
+    if (this.#heldUntil === Infinity) return;
+    const delay = this.#heldUntil !== undefined
+      ? Math.max(0, this.#heldUntil - clock.now())
+      : this.#idleDelayMs();
+    this.#nextAttemptAt = clock.now() + delay;
     this.#timers.set(
       "idle",
-      this.#options.clock.setTimeout(() => {
+      clock.setTimeout(() => {
         this.#timers.delete("idle");
+        this.#nextAttemptAt = undefined;
+        this.#heldUntil = undefined;
         if (this.#running && this.#fsm.name === "Idle") this.#dispatch({ type: "AutomaticStart" });
-      }, this.#idleDelayMs()),
+      }, delay),
     );
   }
 
+  /**
+   * The wait in Idle before the next automatic start: 1 s (at most
+   * connectRetry) after a single drop, so a session that was Established
+   * reconnects at once; connectRetry doubling (to 60 s) for sessions that keep
+   * failing before Established (an OPEN refused); and the flap damping's
+   * back-off when short-lived sessions repeat (damping.ts).
+   */
   #idleDelayMs(): number {
-    if (this.#quickFlaps > 0) return this.#retryDelayMs(this.#quickFlaps);
-    // The first restart comes quickly; repeated failures back off like connectRetry.
-    if (this.#consecutiveFailures <= 1) return 1000;
-    return this.#retryDelayMs();
+    const retryMs = Math.max(1, this.neighbor.connectRetry) * 1000;
+    const failures = this.#consecutiveFailures;
+    const first = failures <= 1 ? Math.min(1000, retryMs) : jitter(
+      Math.min(MAX_RETRY_SECONDS * 1000, retryMs * 2 ** Math.min(6, failures - 1)),
+      this.#random(),
+    );
+    return this.#damping.delayMs(this.#options.clock.now(), first, retryMs, this.#random());
   }
 
   // ------------------------------------------------------------ connections
@@ -688,10 +792,10 @@ export class BgpSession {
         this.#lastError = err.message;
         this.#log("debug", err.message);
         // RFC 4271 §8.2.2 Connect, Event 18. Passing through Idle would restart
-        // at once; staying in Connect lets the ConnectRetryTimer pace retries.
+        // at once; staying in Connect lets the ConnectRetryTimer pace retries
+        // (every connectRetry, jittered: a peer that is down is not backed off).
         if (this.#fsm.name === "Connect") {
           this.#clearTimer("connectRetry");
-          this.#consecutiveFailures++;
           this.#startTimer("connectRetry", this.neighbor.connectRetry);
         }
       },
@@ -1235,6 +1339,7 @@ export class BgpSession {
           // RFC 4486 §4: Cease, Maximum Number of Prefixes Reached, with AFI/SAFI/limit.
           this.#lastError = `prefix limit ${limit} exceeded`;
           this.#log("warning", this.#lastError);
+          this.#maxPrefixesTripped = true;
           this.#dispatch({
             type: "AutomaticStop",
             notification: {

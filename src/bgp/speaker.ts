@@ -1,6 +1,6 @@
 /**
  * The BGP speaker: one session per configured neighbor, the listeners for
- * passive neighbors, and the one table of routes we originate.
+ * every neighbor (passive or not), and the one table of routes we originate.
  *
  * The table is shared with every session: `announce`/`withdraw` change one
  * entry and tell each session which prefix changed (O(1) per session); each
@@ -190,7 +190,7 @@ export class BgpSpeaker {
     return this.#sessions;
   }
 
-  /** Open the listeners of passive neighbors, then start every session not held by `hold`. */
+  /** Open the listeners, then start every session not held by `hold`. */
   async start(options: { hold?: (neighborAddress: string) => boolean } = {}): Promise<void> {
     if (this.#started) return;
     await this.listen();
@@ -202,19 +202,26 @@ export class BgpSpeaker {
   }
 
   /**
-   * Open the listeners only (start() does it too). Listening is off unless a
-   * neighbor is passive; it binds only that neighbor's local address.
+   * Open the listeners only (start() does it too): one per local address of
+   * the configured neighbors, passive or not. Like BIRD, FRR and GoBGP we
+   * accept an active neighbor's connection too: after a restart the peer's
+   * own attempts bring the session back as soon as it is up, and when both
+   * sides connect at once RFC 4271 §6.8 picks one connection. A listener
+   * that only active neighbors need may fail to open (port taken by another
+   * daemon): that is a warning, as those neighbors still connect out.
    */
   async listen(): Promise<void> {
     if (this.#listening) return;
     this.#listening = true;
-    const addresses = new Set<string>();
+    const addresses = new Map<string, boolean>();
     for (const { neighbor: n } of this.#sessions) {
       const hostname = this.#listenAddressOf(n);
-      if (hostname !== undefined) addresses.add(hostname);
+      if (hostname !== undefined) {
+        addresses.set(hostname, (addresses.get(hostname) ?? false) || n.passive);
+      }
     }
     try {
-      for (const hostname of addresses) await this.#openListener(hostname);
+      for (const [hostname, required] of addresses) await this.#openListener(hostname, required);
     } catch (err) {
       for (const l of this.#listeners) l.close();
       this.#listeners = [];
@@ -223,17 +230,16 @@ export class BgpSpeaker {
     }
   }
 
-  /** Where a passive neighbor is accepted; undefined when it is not (with a warning). */
+  /** Where a neighbor's connections are accepted; undefined when nowhere (listenPort 0). */
   #listenAddressOf(n: NeighborConfig, warn = true): string | undefined {
-    if (!n.passive) return undefined;
-    // listenPort 0 means "do not listen" in the config: such a neighbor can never come up.
+    // listenPort 0 means "do not listen" in the config: a passive neighbor can never come up.
     if (this.#options.speaker.listenPort === 0) {
-      if (warn) {
+      if (warn && n.passive) {
         this.#options.log?.("warning", `neighbor ${n.address} is passive but listenPort is 0`);
       }
       return undefined;
     }
-    if (!n.localAddress && warn) {
+    if (!n.localAddress && warn && n.passive) {
       // Without a local address only the wildcard is left, which takes the port from
       // every other daemon on the host: say so.
       this.#options.log?.(
@@ -244,11 +250,12 @@ export class BgpSpeaker {
     return n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0");
   }
 
-  async #openListener(hostname: string): Promise<void> {
+  async #openListener(hostname: string, required = true): Promise<void> {
     const transport = this.#options.transport ?? tcpTransport;
     const port = this.#options.speaker.listenPort;
-    this.#listeners.push(
-      await transport.listen({ hostname, port }, (conn) => {
+    let listener: BgpListener;
+    try {
+      listener = await transport.listen({ hostname, port }, (conn) => {
         // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
         const session = this.#sessions.find((s) =>
           s.neighbor.address === conn.remoteAddress &&
@@ -261,13 +268,22 @@ export class BgpSpeaker {
           return;
         }
         session.acceptIncoming(conn);
-      }),
-    );
+      });
+    } catch (err) {
+      if (required) throw err;
+      this.#options.log?.(
+        "warning",
+        `${err instanceof Error ? err.message : String(err)}: active neighbors there ` +
+          "only connect out (their restarts wait for our next connect retry)",
+      );
+      return;
+    }
+    this.#listeners.push(listener);
   }
 
   /**
-   * A passive neighbor added at run time (reload) needs a listener on its
-   * local address if none is open there yet; resolves once it listens.
+   * A neighbor added at run time (reload) needs a listener on its local
+   * address if none is open there yet; resolves once it listens.
    */
   async listenFor(neighbor: NeighborConfig): Promise<void> {
     if (!this.#listening) return; // start() opens every listener anyway
@@ -276,7 +292,7 @@ export class BgpSpeaker {
     const wildcard = hostname.includes(":") ? "::" : "0.0.0.0";
     // A wildcard listener of the family already accepts it (and would make the bind fail).
     if (this.#listeners.some((l) => l.hostname === hostname || l.hostname === wildcard)) return;
-    await this.#openListener(hostname);
+    await this.#openListener(hostname, neighbor.passive);
   }
 
   /** Port of the first listener. */

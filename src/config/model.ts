@@ -105,6 +105,11 @@ export interface NeighborConfig {
   description?: string;
   /** Inbound prefix limit; exceeding it sends Cease subcode 1 (RFC 4486). */
   maxPrefixes?: number;
+  /**
+   * Seconds the neighbor stays down after that Cease (default 300), or "never":
+   * down until an operator resets it (`anycast announce --reset-peer`, the API).
+   */
+  maxPrefixesRestart?: number | "never";
   /** BFD for this neighbor, merged with the global `bfd` defaults; undefined = off. */
   bfd?: BfdSessionConfig;
 }

@@ -130,7 +130,7 @@ const speaker = mapping({
     "RFC 4724 restart time in seconds (default 120)",
   ),
   listenPort: intRange(0, 65535).optional().describe(
-    "TCP port for passive neighbors (default 179, 0 = do not listen)",
+    "TCP port for connections from neighbors, passive or not (default 179, 0 = do not listen)",
   ),
 });
 
@@ -193,6 +193,10 @@ const neighbor = mapping({
   families: families.optional().describe("AFI/SAFIs (default the family of address)"),
   maxPrefixes: intRange(1, Number.MAX_SAFE_INTEGER).optional().describe(
     "Inbound prefix limit (RFC 4486 Cease)",
+  ),
+  maxPrefixesRestart: z.union([z.literal("never"), duration()]).optional().describe(
+    'How long the neighbor stays down after the prefix limit Cease (default 5m); "never": ' +
+      "until an operator resets it (anycast announce --reset-peer)",
   ),
   bfd: neighborBfd.optional().describe("BFD for this neighbor: true, false or overrides"),
 }).superRefine(guard((v, ctx) => {

@@ -142,6 +142,13 @@ function translateNeighbor(
     families: n.families ?? defaultFamilies(family, prefixes),
     ...(n.description !== undefined ? { description: n.description } : {}),
     ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),
+    ...(n.maxPrefixesRestart !== undefined
+      ? {
+        maxPrefixesRestart: n.maxPrefixesRestart === "never"
+          ? "never" as const
+          : Math.ceil(parseDuration(n.maxPrefixesRestart) / 1000),
+      }
+      : {}),
     ...(neighborBfd ? { bfd: neighborBfd } : {}),
   };
 }

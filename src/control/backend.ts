@@ -8,7 +8,7 @@
 import type { PrefixBackend } from "./prefix_control.ts";
 import type { ControlBackend, PeerInfo } from "./types.ts";
 
-export type SessionBackend = Pick<ControlBackend, "status" | "peers" | "routes">;
+export type SessionBackend = Pick<ControlBackend, "status" | "peers" | "routes" | "resetPeer">;
 
 /**
  * One backend from the two halves. Methods are bound here because a class
@@ -19,6 +19,7 @@ export function combineBackend(prefixes: PrefixBackend, sessions: SessionBackend
     status: () => sessions.status(),
     peers: () => sessions.peers(),
     routes: (peer, direction) => sessions.routes(peer, direction),
+    resetPeer: (peer) => sessions.resetPeer(peer),
     prefixes: () => prefixes.prefixes(),
     announce: (request) => prefixes.announce(request),
     withdraw: (prefix, options) => prefixes.withdraw(prefix, options),
@@ -40,6 +41,9 @@ export interface SessionStatusShape {
   prefixesSent: number;
   prefixesReceived: number;
   lastError?: string;
+  nextAttemptInMs?: number;
+  recentFlaps?: number;
+  maxPrefixesHold?: { remainingMs?: number };
 }
 
 /** `PeerInfo` for `GET /v1/peers`; `bfd` is the BFD session state, undefined when BFD is off. */
@@ -56,5 +60,13 @@ export function peerInfoOf(session: SessionStatusShape, bfd?: string): PeerInfo 
   if (bfd !== undefined) info.bfd = bfd;
   if (session.lastError !== undefined) info.lastError = session.lastError;
   if (session.description !== undefined) info.description = session.description;
+  if (session.nextAttemptInMs !== undefined) {
+    info.nextAttemptSeconds = Math.ceil(session.nextAttemptInMs / 1000);
+  }
+  if (session.recentFlaps) info.recentFlaps = session.recentFlaps;
+  if (session.maxPrefixesHold !== undefined) {
+    const ms = session.maxPrefixesHold.remainingMs;
+    info.maxPrefixesHold = ms === undefined ? {} : { remainingSeconds: Math.ceil(ms / 1000) };
+  }
   return info;
 }

@@ -92,6 +92,11 @@ export class ControlClient {
     return this.#request("POST", "/v1/withdraw", { prefix, ...forceOf(options) });
   }
 
+  /** Restart a neighbor held down after its prefix limit. */
+  resetPeer(peer: string): Promise<{ ok: true; peer: string; released: boolean }> {
+    return this.#request("POST", `/v1/peers/${encodeURIComponent(peer)}/reset`, {});
+  }
+
   drain(target: PrefixTarget, options: OperatorOptions = {}): Promise<{ prefixes: string[] }> {
     return this.#request("POST", "/v1/drain", { ...target, ...forceOf(options) });
   }

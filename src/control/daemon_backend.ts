@@ -63,6 +63,8 @@ export function sessionBackend(source: SessionBackendSource) {
     status: source.status,
     peers: (): PeerInfo[] =>
       source.sessions().map((s) => peerInfoOf(s.status(), source.bfdState(s.neighbor.address))),
+    /** Restart a neighbor held down after its prefix limit (maxPrefixesRestart). */
+    resetPeer: (peer: string): boolean => session(peer).releaseHold(),
     routes: (peer: string, direction: RouteDirection): RouteInfo[] => {
       const s = session(peer);
       if (direction === "sent") {

@@ -24,13 +24,28 @@ export function formatTable(header: string[], rows: string[][]): string {
   return line(header) + rows.map(line).join("");
 }
 
+/** The state, with when the next attempt is due or why there is none. */
+export function peerState(p: PeerInfo): string {
+  if (p.maxPrefixesHold) {
+    const left = p.maxPrefixesHold.remainingSeconds;
+    return left === undefined
+      ? `${p.state} (max-prefix hold until reset)`
+      : `${p.state} (max-prefix hold, restart in ${formatAge(left)})`;
+  }
+  if (p.nextAttemptSeconds !== undefined && p.state !== "Established") {
+    const damped = p.recentFlaps && p.recentFlaps > 0 ? `, ${p.recentFlaps} recent flaps` : "";
+    return `${p.state} (next attempt in ${p.nextAttemptSeconds}s${damped})`;
+  }
+  return p.state;
+}
+
 export function formatPeers(peers: PeerInfo[]): string {
   return formatTable(
     ["Peer", "AS", "State", "Up/Down", "Sent", "Rcvd", "BFD", "Last error"],
     peers.map((p) => [
       p.name === p.address ? p.address : `${p.name} (${p.address})`,
       String(p.asn),
-      p.state,
+      peerState(p),
       formatAge(p.uptimeSeconds),
       String(p.prefixesSent),
       String(p.prefixesReceived),

@@ -114,6 +114,19 @@ const ROUTES: Route[] = [
       return b.routes(peer, direction as RouteDirection);
     },
   },
+  {
+    method: "POST",
+    pattern: /^\/v1\/peers\/([^/]+)\/reset$/,
+    run: async (b, _, m) => {
+      let peer: string;
+      try {
+        peer = decodeURIComponent(m[1]!);
+      } catch {
+        throw new ControlError(400, `Invalid peer name "${m[1]}": bad percent-encoding`);
+      }
+      return { ok: true, peer, released: await b.resetPeer(peer) };
+    },
+  },
   { method: "GET", pattern: /^\/v1\/prefixes$/, run: (b) => b.prefixes() },
   {
     method: "POST",

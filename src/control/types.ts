@@ -40,6 +40,15 @@ export interface PeerInfo {
   bfd?: string;
   lastError?: string;
   description?: string;
+  /** Seconds until the next connection attempt or automatic start, when one is due. */
+  nextAttemptSeconds?: number;
+  /** Short-lived sessions in the flap-damping window (RFC 4271 §8.1.1). */
+  recentFlaps?: number;
+  /**
+   * Held down after a max-prefix Cease: `remainingSeconds` until the automatic
+   * restart; absent with `maxPrefixesRestart: never` (until an operator resets it).
+   */
+  maxPrefixesHold?: { remainingSeconds?: number };
 }
 
 export interface RouteInfo {
@@ -113,6 +122,11 @@ export interface ControlBackend {
   drain(target: PrefixTarget, options?: OperatorOptions): Awaitable<string[]>;
   undrain(target: PrefixTarget): Awaitable<string[]>;
   maintenance(prefix: string, on: boolean, options?: OperatorOptions): Awaitable<void>;
+  /**
+   * Restart a neighbor held down after a max-prefix Cease; false when it was
+   * not held down. Throws ControlError 404 for an unknown peer.
+   */
+  resetPeer(peer: string): Awaitable<boolean>;
 }
 
 /** A request the daemon refuses: becomes `{error}` with this HTTP status. */

@@ -110,6 +110,12 @@ export class FakeBackend implements ControlBackend {
   maintenance(prefix: string, on: boolean): void {
     this.calls.push(`maintenance ${prefix} ${on}`);
   }
+  resetPeer(peer: string): boolean {
+    this.#check();
+    this.calls.push(`resetPeer ${peer}`);
+    if (peer === "nobody") throw new ControlError(404, `Unknown peer ${peer}`);
+    return peer === "10.0.0.254";
+  }
   #check() {
     if (this.fail) throw this.fail;
   }

@@ -231,37 +231,6 @@ test("BgpSession sends End-of-RIB after the initial table, for each negotiated f
   }
 });
 
-test("BgpSession retries connecting with jittered exponential back-off up to 60 s", async () => {
-  const net = memoryNet();
-  net.memory!.blocked.add("127.0.0.9");
-  const attempts: number[] = [];
-  const counting = net.transport("127.0.0.1");
-  const transport = {
-    ...counting,
-    connect: (o: Parameters<typeof counting.connect>[0]) => {
-      attempts.push(net.clock.now());
-      return counting.connect(o);
-    },
-  };
-  const a = new BgpSpeaker({
-    speaker: speakerConfig(),
-    neighbors: [neighbor({ address: "127.0.0.9", connectRetry: 5 })],
-    transport,
-    clock: net.clock,
-    random: () => 0,
-  });
-  await a.start();
-  try {
-    await net.advance(400_000);
-    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-    // 5 s x 0.75 jitter, doubling per failure, capped at 60 s x 0.75.
-    assert.deepEqual(gaps.slice(0, 5), [7500, 15000, 30000, 45000, 45000]);
-    assert.equal(state(a), "Connect");
-  } finally {
-    await a.stop();
-  }
-});
-
 test("BgpSession on a passive neighbor never connects out", async () => {
   const net = memoryNet();
   let attempts = 0;
@@ -702,29 +671,6 @@ test("BgpSession does not announce an IPv6 route without a next hop over an IPv4
     a.setRoutes([noHopV6]);
     await flush();
     assert.equal(logged.filter((m) => m.includes("cannot announce 2001:db8:100::1/128")).length, 1);
-  } finally {
-    await a.stop();
-  }
-});
-
-test("BgpSession backs off when every session is torn down right after Established", async () => {
-  const net = memoryNet();
-  const { a, peers } = await againstScripted(net);
-  const establishedAt: number[] = [];
-  try {
-    for (let i = 0; i < 5; i++) {
-      await net.waitFor(() => peers.length === i + 1, `connection ${i + 1}`, 120_000);
-      await handshake(net, peers[i]!);
-      await net.waitFor(() => state(a) === "Established", `Established ${i + 1}`);
-      establishedAt.push(net.clock.now());
-      // The peer refuses what it got at once (e.g. its prefix limit): Cease 6/1.
-      peers[i]!.send({ type: "notification", code: 6, subcode: 1, data: new Uint8Array(0) });
-      await net.waitFor(() => state(a) !== "Established", `torn down ${i + 1}`);
-    }
-    const gaps = establishedAt.slice(1).map((t, i) => t - establishedAt[i]!);
-    // Not a reconnect every second forever: the waits grow (connectRetry 1 s doubling).
-    assert.ok(gaps[3]! >= 4_000, `gaps between sessions: ${gaps}`);
-    assert.ok(gaps[3]! > gaps[0]!, `gaps between sessions: ${gaps}`);
   } finally {
     await a.stop();
   }
