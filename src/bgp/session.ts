@@ -445,9 +445,14 @@ export class BgpSession {
       (this.#syncing || this.#syncScheduled || this.adjRibOut.pending > 0);
   }
 
-  /** Resolves once every queued write has been handed to the OS (e.g. after stop()). */
+  /**
+   * Resolves once every queued write has been handed to the OS and the
+   * dropped connection has closed (e.g. after stop(): the Cease has reached
+   * the peer, or the transport's linger time passed).
+   */
   async flushed(): Promise<void> {
     await this.#writeChain;
+    await Promise.all(this.#closing);
   }
 
   /**
@@ -807,6 +812,9 @@ export class BgpSession {
     void this.#readLoop(wire);
   }
 
+  /** Connections closing after a drop (lingering close, see transport.ts). */
+  #closing = new Set<Promise<void>>();
+
   #dropConnection(): void {
     this.#connectAbort?.abort();
     this.#connectAbort = undefined;
@@ -814,9 +822,16 @@ export class BgpSession {
     this.#wire = undefined;
     if (wire) {
       wire.stopped = true;
-      // close() itself sends what is queued (the final NOTIFICATION) first. Waiting
-      // for the writes to drain would never close a peer that stopped reading.
+      // close() itself sends what is queued (the final NOTIFICATION) first, then
+      // shuts down the write side and drains the input for a bounded time, so
+      // the peer reads the NOTIFICATION rather than a reset. Waiting for the
+      // writes to drain here would never close a peer that stopped reading.
       wire.conn.close();
+      const finished = wire.conn.finished?.();
+      if (finished) {
+        this.#closing.add(finished);
+        void finished.then(() => this.#closing.delete(finished));
+      }
     }
     if (this.#pending && this.#fsm.name === "Idle") {
       const p = this.#pending;

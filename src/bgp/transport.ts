@@ -38,9 +38,16 @@ export interface BgpConnection {
   read(): Promise<Uint8Array | null>;
   /** Queues bytes in order; resolves once they are handed to the OS (or dropped because closed). */
   write(data: Uint8Array): Promise<void>;
-  /** Flushes queued writes, then closes. Idempotent. */
+  /**
+   * Flushes queued writes, then closes. Idempotent. A real socket closes
+   * gracefully: write side shut down after the queued bytes, input read and
+   * discarded until the peer closes or a bounded time passes, so a final
+   * NOTIFICATION reaches the peer instead of being destroyed by a reset.
+   */
   close(): void;
   readonly closed: boolean;
+  /** Resolves once a close() has completed (the socket is gone); optional. */
+  finished?(): Promise<void>;
 }
 
 export interface BgpListener {
@@ -62,6 +69,8 @@ function plainAddress(address: string | undefined): string {
 
 /** Above this many queued unread bytes the socket is paused (back-pressure to the peer). */
 const READ_HIGH_WATER = 1 << 20;
+/** Longest a closing connection keeps reading (and discarding) before it is destroyed. */
+export const LINGER_MS = 3000;
 
 class TcpConnection implements BgpConnection {
   readonly localAddress: string;
@@ -74,6 +83,8 @@ class TcpConnection implements BgpConnection {
   #waiter: ((chunk: Uint8Array | null) => void) | undefined;
   #ended = false;
   #closed = false;
+  #lingering = false;
+  #finished: Promise<void>;
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -82,7 +93,10 @@ class TcpConnection implements BgpConnection {
     this.remoteAddress = plainAddress(socket.remoteAddress);
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
+    this.#finished = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (data: Uint8Array) => {
+      // Closing: the bytes are read only so that the kernel never answers with a reset.
+      if (this.#lingering) return;
       const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (this.#waiter) {
         const w = this.#waiter;
@@ -143,13 +157,37 @@ class TcpConnection implements BgpConnection {
     });
   }
 
+  /**
+   * Lingering close. Closing a socket with unread input makes the kernel send
+   * a reset, and a reset makes the peer's kernel drop what it had not read
+   * yet: our NOTIFICATION (BIRD logged the max-prefix Cease for 1 in 4). So
+   * shut down the write side after the queued bytes (the NOTIFICATION, then
+   * FIN), keep reading and discarding, and destroy once the peer closes its
+   * side, or after LINGER_MS at the latest (a peer that never closes).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // end() sends queued bytes (a final NOTIFICATION) before the FIN; destroy
-    // afterwards so a peer that never reads cannot keep the socket alive.
-    this.#socket.end(() => this.#socket.destroy());
-    setTimeout(() => this.#socket.destroy(), 2000).unref?.();
+    this.#lingering = true;
+    this.#chunks = [];
+    this.#queued = 0;
+    const socket = this.#socket;
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once("close", () => clearTimeout(timer));
+    // The peer's FIN: nothing more will come; the socket can go once our own
+    // queued bytes (the NOTIFICATION) are out.
+    const destroySoon = () => {
+      if (socket.writableFinished) socket.destroy();
+      else socket.once("finish", () => socket.destroy());
+    };
+    socket.once("end", destroySoon);
+    socket.end();
+    if (this.#ended) destroySoon();
+  }
+
+  finished(): Promise<void> {
+    return this.#finished;
   }
 }
 
