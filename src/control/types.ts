@@ -23,6 +23,8 @@ export interface StatusInfo {
   ready: boolean;
   peers: { configured: number; established: number };
   prefixes: { configured: number; announced: number };
+  /** Process memory (`Deno.memoryUsage()`): for soak tests and leak hunts. */
+  memory?: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number };
 }
 
 export interface PeerInfo {

@@ -585,12 +585,18 @@ export class Daemon {
           config: this.config.source,
           ready: this.readiness.problems().length === 0,
           ...this.#counts(),
+          memory: memoryInfo(),
         }),
       }),
     );
     // Fleet guard (issue 15): operator withdraws below a floor need --force.
     return guardedBackend(backend, () => this.#fleet, this.engine);
   }
+}
+
+function memoryInfo(): NonNullable<StatusInfo["memory"]> {
+  const m = Deno.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal };
 }
 
 const LEVELS: Record<LogLevel, number> = {

@@ -5,8 +5,9 @@
  * "Received: ..."), not a reset; after the max-prefix Cease the neighbor
  * stays down for maxPrefixesRestart.
  *
- * Own addresses from the spare range: BIRD on 127.0.0.43-.45, our daemon on
- * 127.0.0.46-.48 (listening on port 179 there, as for any neighbor).
+ * Own loopback addresses outside the 127.0.0.x plan, which other suites and
+ * benchmarks use up: BIRD on 127.0.17.3-.5, our daemon on 127.0.17.6-.8
+ * (listening on port 179 there, as for any neighbor).
  */
 import assert from "node:assert/strict";
 import { BirdPeer, interopTest, NEXT_HOP_V4, sleep } from "./harness/mod.ts";
@@ -51,8 +52,8 @@ await interopTest({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const BIRD = "127.0.0.43";
-    const OURS = "127.0.0.46";
+    const BIRD = "127.0.17.3";
+    const OURS = "127.0.17.6";
     const dir = await Deno.makeTempDir({ prefix: "anycast-faults-restart-" });
     await using bird = await BirdPeer.start({
       address: BIRD,
@@ -98,8 +99,8 @@ await interopTest({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const BIRD = "127.0.0.44";
-    const OURS = "127.0.0.47";
+    const BIRD = "127.0.17.4";
+    const OURS = "127.0.17.7";
     const dir = await Deno.makeTempDir({ prefix: "anycast-faults-passive-" });
     // BIRD never connects: only our connect retries can restore the session.
     await using bird = await BirdPeer.start({
@@ -144,8 +145,8 @@ await interopTest({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const BIRD = "127.0.0.45";
-    const OURS = "127.0.0.48";
+    const BIRD = "127.0.17.5";
+    const OURS = "127.0.17.8";
     const dir = await Deno.makeTempDir({ prefix: "anycast-faults-hold-" });
     await using bird = await BirdPeer.start({
       address: BIRD,
@@ -197,8 +198,8 @@ await interopTest({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const BIRD = "127.0.0.45";
-    const OURS = "127.0.0.48";
+    const BIRD = "127.0.17.5";
+    const OURS = "127.0.17.8";
     const dir = await Deno.makeTempDir({ prefix: "anycast-faults-maxpfx-" });
     await using bird = await BirdPeer.start({
       address: BIRD,
