@@ -140,7 +140,8 @@ await interopTest({
 });
 
 await interopTest({
-  name: "anycast run + BIRD: our hold-timer NOTIFICATION is received by BIRD, not a reset",
+  name:
+    "anycast run + BIRD: our hold-timer NOTIFICATION and the Cease on SIGTERM reach BIRD, not a reset",
   daemons: ["bird"],
   sanitizeOps: false,
   sanitizeResources: false,
@@ -185,6 +186,12 @@ await interopTest({
         "routes back",
         15_000,
       );
+      // SIGTERM: the Cease (Administrative Shutdown) reaches BIRD before we exit.
+      daemon.signal("SIGTERM");
+      assert.equal((await daemon.status()).code, 0);
+      const log = await birdLog(bird);
+      assert.match(log, /Received: Administrative shutdown/);
+      assert.doesNotMatch(log, /Connection reset/);
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
