@@ -32,7 +32,7 @@ import {
   str,
   threshold,
 } from "./_fields.ts";
-import { parseDuration } from "./duration.ts";
+import { DURATION_PATTERN, parseDuration } from "./duration.ts";
 import { isIPv6LinkLocal, parseAddress, parsePrefix } from "./_net.ts";
 import { assignedAddress } from "./_assigned_address.ts";
 import { nativeFleet } from "./fleet_schema.ts";
@@ -177,6 +177,16 @@ const families = list(oneOf(["ipv4-unicast", "ipv6-unicast"])).min(
   "expected at least one family",
 );
 
+/** "never" or a native duration (maxPrefixesRestart). */
+function neverOrDuration() {
+  const message = 'expected "never" or a duration such as "5m" or "300s", or integer seconds';
+  return z.union([
+    z.literal("never", { error: message }),
+    z.int({ error: message }).min(0, message),
+    z.string({ error: message }).regex(new RegExp(DURATION_PATTERN), message),
+  ], { error: message });
+}
+
 const neighbor = mapping({
   address: ipAddress().describe("Peer address"),
   asn: asn().describe("Peer AS number"),
@@ -194,7 +204,7 @@ const neighbor = mapping({
   maxPrefixes: intRange(1, Number.MAX_SAFE_INTEGER).optional().describe(
     "Inbound prefix limit (RFC 4486 Cease)",
   ),
-  maxPrefixesRestart: z.union([z.literal("never"), duration()]).optional().describe(
+  maxPrefixesRestart: neverOrDuration().optional().describe(
     'How long the neighbor stays down after the prefix limit Cease (default 5m); "never": ' +
       "until an operator resets it (anycast announce --reset-peer)",
   ),
