@@ -170,6 +170,7 @@ await interopTest({
       await daemon.waitLog(/Established -> Idle on HoldTimer_Expires/, 10_000);
       await sleep(500);
       await bird.resume();
+      const resumedAt = Date.now();
       const received = await until(
         async () => {
           const log = await birdLog(bird);
@@ -186,6 +187,7 @@ await interopTest({
         "routes back",
         15_000,
       );
+      console.log(`routes back ${Date.now() - resumedAt} ms after BIRD resumed from SIGSTOP`);
       // SIGTERM: the Cease (Administrative Shutdown) reaches BIRD before we exit.
       daemon.signal("SIGTERM");
       assert.equal((await daemon.status()).code, 0);
