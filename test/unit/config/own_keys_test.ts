@@ -10,7 +10,6 @@ import { parseCommunity as parseWireCommunity } from "../../../src/bgp/attribute
 import { ownValue } from "../../../src/util/own.ts";
 
 const SPEAKER = "speaker:\n  asn: 64600\n  routerId: 192.0.2.10\n";
-const TOP_KEYS = "$schema, logging, speaker, api, neighbors, prefixes, bfd, metrics";
 
 function errors(yaml: string): string[] {
   const result = parseConfig(yaml, "config.yaml");
@@ -20,9 +19,15 @@ function errors(yaml: string): string[] {
 
 for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
   Deno.test(`parseConfig() reports a top-level key "${key}" as an unknown key`, () => {
-    assert.deepEqual(errors(SPEAKER + `${key}: 1\n`), [
-      `config.yaml:4:1: ${key}: unknown key (known keys: ${TOP_KEYS})`,
-    ]);
+    const out = errors(SPEAKER + `${key}: 1\n`);
+    assert.equal(out.length, 1, out.join("\n"));
+    assert.match(
+      out[0]!,
+      new RegExp(
+        `^config\\.yaml:4:1: ${key}: unknown key \\(known keys: \\$schema, [^)]*\\bspeaker\\b`,
+      ),
+    );
+    assert.doesNotMatch(out[0]!, /native code/);
   });
 }
 
