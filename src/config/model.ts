@@ -165,9 +165,20 @@ export interface PrefixConfig {
   servicesMode: "all" | "any";
 }
 
+/**
+ * The service behind a prefix. `systemd`: a unit, restarted on liveness
+ * failure; its state changes (PropertiesChanged) withdraw at once.
+ * `process`: a process watched by pid file or command line; its exit
+ * withdraws at once (pidfd).
+ */
 export interface ServiceUnit {
+  /** The unit name; for a process, a label (default the pid file or the match). */
   name: string;
-  type: "systemd";
+  type: "systemd" | "process";
+  /** process: file holding the pid. */
+  pidFile?: string;
+  /** process: regular expression matched against the command line. */
+  match?: string;
 }
 
 // ---------------------------------------------------------------- probes
@@ -236,6 +247,8 @@ export interface TcpHandler {
   send?: string;
   /** Substring the first reply must contain. */
   expect?: string;
+  /** Keep an idle connection open; when it closes, probe at once (default false). */
+  watch?: boolean;
 }
 
 export interface GrpcHandler {
