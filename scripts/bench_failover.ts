@@ -20,7 +20,12 @@
  * resolution) to t1 on the same clock. And the idle RSS of `anycast run` with 10 prefixes and 2
  * peers (BIRD and GoBGP), from /proc/PID/status after 5 s idle.
  *
- * Usage: `deno task bench:failover [--trials 20]`
+ * With `--kill` (see mainKill): the service process is SIGKILLed instead,
+ * and four mechanisms are timed side by side against one BIRD: our process
+ * watch (pidfd), our TCP connection watch, our plain TCP probe at 1 s, and
+ * ExaBGP healthcheck at --interval 1.
+ *
+ * Usage: `deno task bench:failover [--trials 20] [--kill]`
  *
  * @module
  */
@@ -393,4 +398,294 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+// ---------------------------------------------------------------- --kill
+
+const KILL_PROCESS_PREFIX = "198.51.100.92/32";
+const KILL_WATCH_PREFIX = "198.51.100.93/32";
+const KILL_PLAIN_PREFIX = "198.51.100.94/32";
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** The service under test: python3's HTTP server, its pid in `pidFile`. */
+async function startService(
+  port: number,
+  pidFile: string,
+  dir: string,
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command("python3", {
+    args: ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await Deno.writeTextFile(pidFile, `${child.pid}\n`);
+  // Listening: a connect succeeds.
+  for (let i = 0;; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return child;
+    } catch {
+      if (i > 500) throw new Error("the service did not listen within 10 s");
+      await sleep(20);
+    }
+  }
+}
+
+/** Established connections from process `pid` to 127.0.0.1:`port` (ss -tnp). */
+async function connectionsFrom(pid: number, port: number): Promise<number> {
+  const out = await new Deno.Command("ss", {
+    args: ["-Htnp", "state", "established", `( dport = :${port} )`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) => l.includes(`pid=${pid},`)).length;
+}
+
+/**
+ * `--kill`: the service process is SIGKILLed at a random phase; per trial,
+ * from the kill to each prefix's absence in BIRD, for four mechanisms side
+ * by side, all watching the same process: ours by process watch (pidfd), by
+ * TCP connection watch (+ probe at once), by a plain TCP probe every 1 s;
+ * and ExaBGP healthcheck (curl every 1 s).
+ */
+async function mainKill(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-bench-kill-" });
+  const port = freePort();
+  const pidFile = `${dir}/service.pid`;
+  const url = `http://127.0.0.1:${port}/`;
+  const bird = await BirdPeer.start({
+    address: BIRD,
+    asn: BIRD_ASN,
+    neighbors: [{ address: OURS, asn: 64600, holdTime: 9 }, {
+      address: EXA,
+      asn: EXA_ASN,
+      holdTime: 9,
+    }],
+  });
+  let service: Deno.ChildProcess | undefined;
+  let ours: Deno.ChildProcess | undefined;
+  let exa: Deno.ChildProcess | undefined;
+  let control: BirdControl | undefined;
+  const probe = (watch: boolean) => [
+    "    readinessProbe:",
+    "      periodSeconds: 1s",
+    "      timeoutSeconds: 500ms",
+    "      failureThreshold: 1",
+    "      successThreshold: 1",
+    "      tcp:",
+    `        port: ${port}`,
+    ...(watch ? ["        watch: true"] : []),
+  ];
+  try {
+    service = await startService(port, pidFile, dir);
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      [
+        "speaker:",
+        "  asn: 64600",
+        `  routerId: "${OURS}"`,
+        "  listenPort: 0",
+        "api:",
+        `  socket: "${dir}/anycast.sock"`,
+        "metrics:",
+        "  enabled: false",
+        "neighbors:",
+        `  - address: "${BIRD}"`,
+        `    asn: ${BIRD_ASN}`,
+        `    localAddress: "${OURS}"`,
+        "    holdTime: 9s",
+        "prefixes:",
+        `  - ipAddress: "${KILL_PROCESS_PREFIX}"`,
+        `    nextHop: "${NEXT_HOP_V4}"`,
+        "    service:",
+        "      type: process",
+        `      pidFile: "${pidFile}"`,
+        `  - ipAddress: "${KILL_WATCH_PREFIX}"`,
+        `    nextHop: "${NEXT_HOP_V4}"`,
+        ...probe(true),
+        `  - ipAddress: "${KILL_PLAIN_PREFIX}"`,
+        `    nextHop: "${NEXT_HOP_V4}"`,
+        ...probe(false),
+        "",
+      ].join("\n"),
+    );
+    ours = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "run", "--config", `${dir}/config.yaml`],
+      env: { LOG_LEVEL: "info" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // Which mechanism withdrew each prefix, from the daemon's "not ready (mechanism)" lines.
+    const mechanisms = new Map<string, Map<string, number>>();
+    let ourLog = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      let partial = "";
+      for await (const chunk of ours!.stderr) {
+        const text = partial + decoder.decode(chunk, { stream: true });
+        const lines = text.split("\n");
+        partial = lines.pop() ?? "";
+        ourLog = (ourLog + text).slice(-20_000);
+        for (const line of lines) {
+          const m = /prefix (\S+): not ready \(([^)]+)\)/.exec(line);
+          if (!m) continue;
+          const counts = mechanisms.get(m[1]!) ?? new Map<string, number>();
+          counts.set(m[2]!, (counts.get(m[2]!) ?? 0) + 1);
+          mechanisms.set(m[1]!, counts);
+        }
+      }
+    })();
+    await Deno.writeTextFile(
+      `${dir}/healthcheck.sh`,
+      `exec /usr/bin/python3 -m exabgp healthcheck --cmd "curl -sf ${url}" --interval 1 ` +
+        `--fast-interval 1 --fall 1 --rise 1 --timeout 1 --ip ${EXA_PREFIX} --no-ip-setup ` +
+        `--next-hop ${NEXT_HOP_V4} --withdraw-on-down --no-syslog\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/exabgp.conf`,
+      [
+        "process healthcheck {",
+        `  run /bin/sh ${dir}/healthcheck.sh;`,
+        "  encoder text;",
+        "}",
+        `neighbor ${BIRD} {`,
+        `  router-id ${EXA};`,
+        `  local-address ${EXA};`,
+        `  local-as ${EXA_ASN};`,
+        `  peer-as ${BIRD_ASN};`,
+        "  hold-time 9;",
+        "  family { ipv4 unicast; }",
+        "  api { processes [ healthcheck ]; }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    exa = new Deno.Command("env", {
+      args: [
+        "exabgp.daemon.user=root",
+        `exabgp.tcp.bind=${EXA}`,
+        "exabgp.tcp.port=179",
+        "exabgp.api.cli=false",
+        `exabgp.log.destination=${dir}/exabgp.log`,
+        `exabgp.daemon.pid=${dir}/exabgp.pid`,
+        "exabgp.tcp.delay=0",
+        "exabgp",
+        `${dir}/exabgp.conf`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    control = await BirdControl.open(`${bird.workDir}/bird.ctl`);
+    const prefixes = [KILL_PROCESS_PREFIX, KILL_WATCH_PREFIX, KILL_PLAIN_PREFIX, EXA_PREFIX];
+    const names = ["process watch", "TCP watch", "plain probe 1 s", "exabgp healthcheck 1 s"];
+    const allThere = async () => {
+      for (const p of prefixes) if (!(await control!.hasRoute(p))) return false;
+      return true;
+    };
+    const waitFor = async (what: string, cond: () => Promise<boolean>, timeoutMs = 60_000) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await cond())) {
+        if (Date.now() > end) {
+          throw new Error(
+            `timed out waiting for ${what}\nours:\n${ourLog.slice(-2000)}\nbird:\n${await bird
+              .birdc("show", "route", "all")}`,
+          );
+        }
+        await sleep(20);
+      }
+    };
+    await waitFor("all four prefixes at BIRD", allThere);
+    const results: number[][] = prefixes.map(() => []);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      await waitFor("all prefixes back", allThere);
+      await waitFor(
+        "the watched connection",
+        async () => (await connectionsFrom(ours!.pid, port)) >= 1,
+      );
+      // A random phase relative to the probe schedules.
+      await sleep(200 + Math.random() * 1000);
+      if (!(await allThere())) {
+        trial--;
+        continue;
+      }
+      const t0 = performance.now();
+      service.kill("SIGKILL");
+      const gone: (number | undefined)[] = prefixes.map(() => undefined);
+      while (gone.some((g) => g === undefined)) {
+        if (performance.now() - t0 > 30_000) throw new Error(`trial ${trial}: no withdraw in 30 s`);
+        for (let i = 0; i < prefixes.length; i++) {
+          if (gone[i] === undefined && !(await control.hasRoute(prefixes[i]!))) {
+            gone[i] = performance.now();
+          }
+        }
+        await sleep(0);
+      }
+      await service.status;
+      gone.forEach((g, i) => results[i]!.push(g! - t0));
+      console.error(
+        `trial ${trial + 1}/${TRIALS}: ` +
+          gone.map((g, i) => `${names[i]} ${(g! - t0).toFixed(1)} ms`).join(", "),
+      );
+      service = await startService(port, pidFile, dir);
+    }
+    console.log(
+      `failover on SIGKILL of the service, prefix gone from BIRD (${TRIALS} trials, ` +
+        "kill at a random phase, BIRD polled continuously over its socket):",
+    );
+    console.log("  | mechanism | p50 | p99 | min | max |");
+    results.forEach((r, i) => {
+      console.log(
+        `  | ${names[i]} | ${percentile(r, 50).toFixed(1)} ms | ${
+          percentile(r, 99).toFixed(1)
+        } ms | ` +
+          `${Math.min(...r).toFixed(1)} ms | ${Math.max(...r).toFixed(1)} ms |`,
+      );
+    });
+    const exa99 = percentile(results[3]!, 99);
+    const exa50 = percentile(results[3]!, 50);
+    for (const i of [0, 1, 2]) {
+      const r = results[i]!;
+      console.log(
+        `  exabgp / ${names[i]}: p50 ${(exa50 / percentile(r, 50)).toFixed(1)}x, ` +
+          `p99 ${(exa99 / percentile(r, 99)).toFixed(1)}x`,
+      );
+    }
+    console.log("  mechanism named by anycast for each withdraw (log lines):");
+    for (const p of [KILL_PROCESS_PREFIX, KILL_WATCH_PREFIX, KILL_PLAIN_PREFIX]) {
+      const counts = [...(mechanisms.get(p) ?? new Map()).entries()]
+        .map(([m, n]) => `${m} ${n}`).join(", ");
+      console.log(`    ${p}: ${counts || "none"}`);
+    }
+  } finally {
+    control?.close();
+    for (const child of [ours, exa, service]) {
+      if (!child) continue;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5000);
+      await child.status;
+      clearTimeout(timer);
+    }
+    await bird.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--kill")) await mainKill();
+  else await main();
+}

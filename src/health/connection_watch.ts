@@ -76,6 +76,18 @@ export class ConnectionWatch {
     void this.#cycle();
   }
 
+  /**
+   * Waiting to reconnect (after a loss or failed connects): try now and
+   * reset the backoff. Called when a probe finds the service answering again.
+   */
+  reconnectNow(): void {
+    if (!this.#running || this.#timer === undefined) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#backoffMs = this.#minBackoffMs;
+    void this.#cycle();
+  }
+
   stop(): void {
     this.#running = false;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);

@@ -342,8 +342,12 @@ export class PrefixWatch {
       }
       this.#publish();
     }
-    // The early run triggered by the hint answered ok: later verdicts are the probe's own.
-    if (e.kind === "probe-result" && e.probe !== "liveness" && e.result.ok) this.#hint = undefined;
+    if (e.kind === "probe-result" && e.probe !== "liveness" && e.result.ok) {
+      // The early run triggered by the hint answered ok: later verdicts are the probe's own.
+      this.#hint = undefined;
+      // The service answers again: re-open the watched connection now, not after the backoff.
+      this.#connection?.reconnectNow();
+    }
   }
 
   #hinted(reason: string): void {
