@@ -525,6 +525,8 @@ async function mainKill(): Promise<void> {
     }).spawn();
     // Which mechanism withdrew each prefix, from the daemon's "not ready (mechanism)" lines.
     const mechanisms = new Map<string, Map<string, number>>();
+    // Wall-clock time of each "not ready" decision per prefix (the daemon's log timestamp, ms).
+    const decidedAt = new Map<string, number[]>();
     let ourLog = "";
     void (async () => {
       const decoder = new TextDecoder();
@@ -540,6 +542,12 @@ async function mainKill(): Promise<void> {
           const counts = mechanisms.get(m[1]!) ?? new Map<string, number>();
           counts.set(m[2]!, (counts.get(m[2]!) ?? 0) + 1);
           mechanisms.set(m[1]!, counts);
+          const t = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) ([+-]\d\d:\d\d)/.exec(line);
+          if (t) {
+            const list = decidedAt.get(m[1]!) ?? [];
+            list.push(Date.parse(`${t[1]}T${t[2]}${t[3]}`));
+            decidedAt.set(m[1]!, list);
+          }
         }
       }
     })();
@@ -605,6 +613,9 @@ async function mainKill(): Promise<void> {
     };
     await waitFor("all four prefixes at BIRD", allThere);
     const results: number[][] = prefixes.map(() => []);
+    // Ours only: kill -> our decision (log line), and decision -> gone from BIRD.
+    const toDecision: number[][] = [[], [], []];
+    const decisionToBird: number[][] = [[], [], []];
     for (let trial = 0; trial < TRIALS; trial++) {
       await waitFor("all prefixes back", allThere);
       await waitFor(
@@ -617,7 +628,9 @@ async function mainKill(): Promise<void> {
         trial--;
         continue;
       }
+      const before = [0, 1, 2].map((i) => decidedAt.get(prefixes[i]!)?.length ?? 0);
       const t0 = performance.now();
+      const t0Wall = Date.now();
       service.kill("SIGKILL");
       const gone: (number | undefined)[] = prefixes.map(() => undefined);
       while (gone.some((g) => g === undefined)) {
@@ -631,6 +644,17 @@ async function mainKill(): Promise<void> {
       }
       await service.status;
       gone.forEach((g, i) => results[i]!.push(g! - t0));
+      // The decision lines may still be in the pipe.
+      for (let i = 0; i < 50; i++) {
+        if ([0, 1, 2].every((k) => (decidedAt.get(prefixes[k]!)?.length ?? 0) > before[k]!)) break;
+        await sleep(10);
+      }
+      for (const k of [0, 1, 2]) {
+        const at = decidedAt.get(prefixes[k]!)?.[before[k]!];
+        if (at === undefined) continue;
+        toDecision[k]!.push(at - t0Wall);
+        decisionToBird[k]!.push(t0Wall + (gone[k]! - t0) - at);
+      }
       console.error(
         `trial ${trial + 1}/${TRIALS}: ` +
           gone.map((g, i) => `${names[i]} ${(g! - t0).toFixed(1)} ms`).join(", "),
@@ -657,6 +681,18 @@ async function mainKill(): Promise<void> {
       console.log(
         `  exabgp / ${names[i]}: p50 ${(exa50 / percentile(r, 50)).toFixed(1)}x, ` +
           `p99 ${(exa99 / percentile(r, 99)).toFixed(1)}x`,
+      );
+    }
+    console.log(
+      "  ours split at the decision (daemon log timestamp, ms resolution, same wall clock):",
+    );
+    for (const k of [0, 1, 2]) {
+      if (toDecision[k]!.length === 0) continue;
+      console.log(
+        `    ${names[k]}: kill -> decision p50 ${percentile(toDecision[k]!, 50).toFixed(0)} / ` +
+          `p99 ${percentile(toDecision[k]!, 99).toFixed(0)} ms; decision -> BIRD p50 ` +
+          `${percentile(decisionToBird[k]!, 50).toFixed(0)} / p99 ` +
+          `${percentile(decisionToBird[k]!, 99).toFixed(0)} ms`,
       );
     }
     console.log("  mechanism named by anycast for each withdraw (log lines):");

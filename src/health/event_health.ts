@@ -216,6 +216,10 @@ export class PrefixWatch {
     if (tcp && this.#health) {
       const watch = new ConnectionWatch(tcp, (reason) => this.#hinted(reason), {
         clock: this.#clock,
+        // Reconnected while the probes still say down: the service may be back, ask them now.
+        onConnected: () => {
+          if (this.#probe === "not-ready" && watch.lost > 0) this.#health?.probeNow();
+        },
         ...this.#deps.connection,
       });
       this.#connection = watch;
