@@ -147,7 +147,7 @@ Deno.test("Daemon announces a probe-gated prefix only while its readiness passes
     h.health.http = false;
     await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdraw after 2 failures");
     assert.ok(h.rib().has("192.0.2.2/32"));
-    assert.ok(h.lines.some((l) => /192\.0\.2\.1\/32: up -> down \(unhealthy\): withdraw/.test(l)));
+    assert.ok(h.lines.some((l) => /192\.0\.2\.1\/32: up -> down \(unhealthy: probe: .+\): withdraw/.test(l)));
     h.health.http = true;
     await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced again");
     assert.ok(h.notes.some((n) => /READY=1/.test(n)));

@@ -80,7 +80,11 @@ Deno.test("tcp watch: a SIGKILLed server withdraws at once (probe run early, con
     assert.equal(down.mechanism, "connection watch");
     assert.match(down.reason, /^watched connection (closed by the service|reset); probe: /);
     assert.ok(ms < 5000, `kill to verdict ${ms} ms (the probe period is 60 s)`);
-    assert.equal(runs, 2, "the first run, then one run triggered by the watch");
+    // The first run, then the run(s) the watch triggered. While the kernel tears the
+    // process down its listener may still complete one handshake after the watched
+    // connection closed: that probe passes, the watch reconnects, loses it again and
+    // the next probe is refused (seen: 2 ms later). Never a scheduled run (60 s).
+    assert.ok(runs === 2 || runs === 3, `${runs} probe runs`);
     server = await startServer(port);
     // The watch reconnects (backoff from 100 ms) and, the prefix being down, asks the probe.
     await until("back", () => verdicts.at(-1)?.readiness === "ready");
