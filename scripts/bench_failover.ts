@@ -25,7 +25,13 @@
  * watch (pidfd), our TCP connection watch, our plain TCP probe at 1 s, and
  * ExaBGP healthcheck at --interval 1.
  *
+ * `--idle-close MINUTES`: zero withdraws while a healthy service closes idle
+ * connections every 3 s (tcp watch). `--cpu SECONDS`: CPU of 100 watched
+ * processes vs 100 TCP probes at 1 s vs 100 probes with watch. Neither
+ * starts a BGP peer (nothing binds a fixed address; no lock needed).
+ *
  * Usage: `deno task bench:failover [--trials 20] [--kill [--trials 50] [--warmup 2]]`
+ *        `deno task bench:failover --idle-close 10` | `--cpu 60`
  *
  * @module
  */
@@ -747,7 +753,233 @@ async function mainKill(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- --idle-close, --cpu
+
+/** utime + stime of `pid` in seconds (/proc/PID/stat, USER_HZ 100). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `anycast run` on `config` (no BGP peer: nothing binds a fixed address), log lines collected. */
+function startDaemon(config: string, lines: string[]): Deno.ChildProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "run", "--config", config],
+    env: { LOG_LEVEL: "info" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  void (async () => {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of child.stderr) {
+      const parts = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = parts.pop() ?? "";
+      lines.push(...parts);
+    }
+  })();
+  return child;
+}
+
+async function stopDaemon(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 5000);
+  await child.status;
+  clearTimeout(timer);
+}
+
+function daemonConfig(dir: string, prefixes: string[]): string {
+  return [
+    "speaker:",
+    "  asn: 64600",
+    '  routerId: "10.0.0.1"',
+    "  listenPort: 0",
+    "api:",
+    `  socket: "${dir}/anycast.sock"`,
+    "metrics:",
+    "  enabled: false",
+    "prefixes:",
+    ...prefixes,
+    "",
+  ].join("\n");
+}
+
+/**
+ * `--idle-close MINUTES`: a healthy TCP service that closes every connection
+ * 3 s after accepting it (an idle timeout), watched with `tcp: {watch: true}`
+ * at period 1 s and failureThreshold 1 (the strictest). Counts the closes and
+ * every "not ready" / "up -> down" the daemon logs: the target is zero.
+ */
+async function mainIdleClose(minutes: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-bench-idle-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  let accepted = 0;
+  let idleCloses = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      const timer = setTimeout(() => {
+        idleCloses++;
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, 3000);
+      // A probe closes its side at once: drop our timer then.
+      void conn.read(new Uint8Array(1)).then((n) => {
+        if (n !== null) return;
+        clearTimeout(timer);
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, () => clearTimeout(timer));
+    }
+  })().catch(() => {});
+  const lines: string[] = [];
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    daemonConfig(dir, [
+      '  - ipAddress: "198.51.100.95/32"',
+      `    nextHop: "${NEXT_HOP_V4}"`,
+      "    readinessProbe:",
+      "      periodSeconds: 1s",
+      "      timeoutSeconds: 500ms",
+      "      failureThreshold: 1",
+      "      successThreshold: 1",
+      "      tcp:",
+      `        port: ${port}`,
+      "        watch: true",
+    ]),
+  );
+  const daemon = startDaemon(`${dir}/config.yaml`, lines);
+  try {
+    const end = Date.now() + minutes * 60_000;
+    await sleep(3000);
+    const cpu0 = await cpuSeconds(daemon.pid);
+    const t0 = Date.now();
+    while (Date.now() < end) await sleep(1000);
+    const cpu = (await cpuSeconds(daemon.pid)) - cpu0;
+    const wall = (Date.now() - t0) / 1000;
+    const notReady = lines.filter((l) => l.includes("not ready (")).length;
+    const downs = lines.filter((l) => / up -> down /.test(l)).length;
+    console.log(`idle-closing service, ${minutes} min, tcp watch, period 1 s, failureThreshold 1:`);
+    console.log(
+      `  connections accepted ${accepted}, closed idle by the service ${idleCloses}; ` +
+        `"not ready" decisions ${notReady}, up -> down ${downs} (target 0); ` +
+        `daemon CPU ${(100 * cpu / wall).toFixed(2)} % of a core`,
+    );
+  } finally {
+    await stopDaemon(daemon);
+    listener.close();
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * `--cpu [SECONDS]`: CPU of `anycast run` with 100 prefixes, each (a) watching
+ * a process by pid file (pidfd, no probes), (b) a TCP probe at 1 s, (c) a TCP
+ * probe at 1 s with `watch: true`. Same service for all; measured after 5 s.
+ */
+async function mainCpu(seconds: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-bench-cpu-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const open: Deno.Conn[] = [];
+  const serving = (async () => {
+    for await (const conn of listener) open.push(conn);
+  })().catch(() => {});
+  const sleepers = Array.from(
+    { length: 100 },
+    () => new Deno.Command("sleep", { args: ["3600"], stdout: "null", stderr: "null" }).spawn(),
+  );
+  try {
+    for (let i = 0; i < 100; i++) {
+      await Deno.writeTextFile(`${dir}/s${i}.pid`, `${sleepers[i]!.pid}\n`);
+    }
+    const prefix = (i: number) => [
+      `  - ipAddress: "198.51.${100 + Math.floor(i / 250)}.${i % 250}/32"`,
+      `    nextHop: "${NEXT_HOP_V4}"`,
+    ];
+    const variants: [string, (i: number) => string[]][] = [
+      ["process watch (pidfd), no probes", (i) => [
+        ...prefix(i),
+        "    service:",
+        "      type: process",
+        `      pidFile: "${dir}/s${i}.pid"`,
+      ]],
+      ["TCP probe every 1 s", (i) => [
+        ...prefix(i),
+        "    readinessProbe:",
+        "      periodSeconds: 1s",
+        "      timeoutSeconds: 500ms",
+        "      tcp:",
+        `        port: ${port}`,
+      ]],
+      ["TCP probe every 1 s + watch", (i) => [
+        ...prefix(i),
+        "    readinessProbe:",
+        "      periodSeconds: 1s",
+        "      timeoutSeconds: 500ms",
+        "      tcp:",
+        `        port: ${port}`,
+        "        watch: true",
+      ]],
+    ];
+    console.log(`CPU of anycast run, 100 prefixes, ${seconds} s after 5 s settling:`);
+    for (const [name, make] of variants) {
+      await Deno.writeTextFile(
+        `${dir}/config.yaml`,
+        daemonConfig(dir, Array.from({ length: 100 }, (_, i) => make(i)).flat()),
+      );
+      const lines: string[] = [];
+      const daemon = startDaemon(`${dir}/config.yaml`, lines);
+      try {
+        await sleep(5000);
+        const cpu0 = await cpuSeconds(daemon.pid);
+        const t0 = performance.now();
+        await sleep(seconds * 1000);
+        const cpu = (await cpuSeconds(daemon.pid)) - cpu0;
+        const wall = (performance.now() - t0) / 1000;
+        const threads = (await Deno.readTextFile(`/proc/${daemon.pid}/status`))
+          .match(/Threads:\s+(\d+)/)?.[1];
+        console.log(
+          `  ${name}: ${(100 * cpu / wall).toFixed(2)} % of a core, ${threads} threads`,
+        );
+      } finally {
+        await stopDaemon(daemon);
+      }
+    }
+  } finally {
+    for (const s of sleepers) {
+      try {
+        s.kill("SIGKILL");
+      } catch { /* gone */ }
+      await s.status;
+    }
+    listener.close();
+    for (const c of open) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 if (import.meta.main) {
   if (Deno.args.includes("--kill")) await mainKill();
+  else if (Deno.args.includes("--idle-close")) {
+    await mainIdleClose(Number(flag("idle-close", "10")));
+  } else if (Deno.args.includes("--cpu")) await mainCpu(Number(flag("cpu", "60")));
   else await main();
 }
