@@ -38,6 +38,8 @@ export class ProbeLoop {
   #timeoutTimer: TimerId | undefined;
   #controller: AbortController | undefined;
   #inflight: Promise<void> | undefined;
+  /** Resolves when the run in progress reaches its timeout. */
+  #deadline: Promise<void> | undefined;
   #stopped = true;
   /** Unjittered due time of the next run, so jitter never accumulates. */
   #baseAt = 0;
@@ -65,7 +67,9 @@ export class ProbeLoop {
     if (this.#timer !== undefined) this.#opts.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#controller?.abort(new DOMException("Probe stopped", "AbortError"));
-    await this.#inflight;
+    // A handler that ignores its abort signal (hung) must not hang the shutdown:
+    // wait for the run at most until its own deadline.
+    await Promise.race([this.#inflight, this.#deadline]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -104,10 +108,12 @@ export class ProbeLoop {
     const startedAt = clock.now();
     const controller = new AbortController();
     this.#controller = controller;
-    this.#timeoutTimer = clock.setTimeout(
-      () => controller.abort(timeoutReason(timeoutMs)),
-      timeoutMs,
-    );
+    let expired!: () => void;
+    this.#deadline = new Promise<void>((resolve) => (expired = resolve));
+    this.#timeoutTimer = clock.setTimeout(() => {
+      controller.abort(timeoutReason(timeoutMs));
+      expired();
+    }, timeoutMs);
     let running: Promise<ProbeResult>;
     try {
       running = this.#opts.run(controller.signal);

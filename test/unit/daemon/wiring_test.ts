@@ -373,3 +373,48 @@ Deno.test("Daemon withdraws a prefix whose process exits (pidfd), and announces 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Daemon: stalled health checks withdraw the prefix and stop WATCHDOG=1", async () => {
+  let hang = false;
+  const ref: { clock?: FakeClock } = {};
+  const notes: string[] = [];
+  const notifier = new SystemdNotifier({
+    env: (n) =>
+      ({ NOTIFY_SOCKET: "/notify", WATCHDOG_USEC: "1000000" } as Record<string, string>)[n],
+    sender: { send: (_p, data) => void notes.push(new TextDecoder().decode(data)) },
+    clock: {
+      now: () => ref.clock!.now(),
+      setTimeout: (fn, ms) => ref.clock!.setTimeout(fn, ms),
+      clearTimeout: (id) => ref.clock!.clearTimeout(id),
+    },
+  });
+  const h = await harness(config(GATED), {
+    notifier,
+    // Handlers that never return once `hang` is set, whatever their abort signal says.
+    probeRunner: () => hang ? new Promise<ProbeResult>(() => {}) : Promise.resolve(ok(true)),
+  });
+  ref.clock = h.clock;
+  const watchdogs = () => notes.filter((n) => n.includes("WATCHDOG=1")).length;
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced");
+    const before = watchdogs();
+    await settle(h.clock, () => watchdogs() >= before + 3, "WATCHDOG=1 while probes progress");
+    hang = true;
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdrawn on the stall");
+    assert.match(
+      h.daemon.engine.status("192.0.2.1/32").reason,
+      /^unhealthy: stall: health checks stalled: no (readiness|liveness) probe result for \d+ ms \(limit 3000 ms\)$/,
+    );
+    assert.ok(h.lines.some((l) => l.includes("not ready (stall)")));
+    const stalled = watchdogs();
+    for (let i = 0; i < 100; i++) {
+      h.clock.tick(50);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.equal(watchdogs(), stalled, "no WATCHDOG=1 while the scheduler is stalled");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
