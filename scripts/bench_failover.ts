@@ -910,6 +910,7 @@ async function mainCpu(seconds: number): Promise<void> {
       `    nextHop: "${NEXT_HOP_V4}"`,
     ];
     const variants: [string, (i: number) => string[]][] = [
+      ["static prefixes, nothing watched (baseline)", (i) => prefix(i)],
       ["process watch (pidfd), no probes", (i) => [
         ...prefix(i),
         "    service:",

@@ -124,7 +124,7 @@ export interface PrefixWatchDeps {
   units?: () => UnitWatcher;
   /** Options for the TCP connection watch (tests). */
   connection?: ConnectionWatchOptions;
-  /** Safety poll of a process service's pid file (default 2000 ms). */
+  /** Safety poll of a process service's pid file (default 10000 ms). */
   processPollMs?: number;
   /** The prefix's verdict changed (readiness, or the mechanism or reason behind it). */
   onVerdict: (verdict: Verdict, previous: Verdict | undefined) => void;

@@ -34,7 +34,7 @@ export interface ProcessWatchOptions {
   clock?: Clock;
   /** Shared exit poller (default one per watch). */
   poller?: PidfdPoller;
-  /** Re-check interval, a safety net behind inotify (default 2000 ms). */
+  /** Re-check interval, a safety net behind inotify (default 10000 ms). */
   safetyPollMs?: number;
   /** Watch the pid file's directory with Deno.watchFs (default true). */
   watchFs?: boolean;
@@ -108,7 +108,7 @@ export class ProcessWatch {
     this.#clock = options.clock ?? systemClock;
     this.#ownPoller = options.poller === undefined;
     this.#poller = options.poller ?? new PidfdPoller();
-    this.#safetyPollMs = options.safetyPollMs ?? 2000;
+    this.#safetyPollMs = options.safetyPollMs ?? 10_000;
     this.#watchFs = options.watchFs ?? true;
     this.#onError = options.onError;
   }
