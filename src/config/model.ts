@@ -238,6 +238,11 @@ export interface HttpHandler {
   insecureSkipVerify: boolean;
   /** Regular expression the body must match. */
   bodyMatch?: string;
+  /**
+   * Keep an idle connection open to host:port; when the server closes it, probe at
+   * once (default false). A server's idle timeout costs one extra probe per close.
+   */
+  watch?: boolean;
 }
 
 export interface TcpHandler {

@@ -276,6 +276,9 @@ const http = mapping({
   ),
   insecureSkipVerify: bool().optional(),
   bodyMatch: str().optional().describe("Regular expression the body must match"),
+  watch: bool().optional().describe(
+    "Keep an idle connection open; when the server closes it, probe at once (default false)",
+  ),
   timeout: duration().optional().describe("Overrides the probe timeout"),
   requestTimeout: duration().optional().describe("Herald's spelling of timeout"),
 }).superRefine(guard((v, ctx) => {

@@ -205,6 +205,7 @@ function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
       expectedStatus: statusRanges(h.expectedStatus),
       insecureSkipVerify: h.insecureSkipVerify ?? false,
       ...(h.bodyMatch !== undefined ? { bodyMatch: h.bodyMatch } : {}),
+      ...(h.watch === true ? { watch: true } : {}),
     };
   }
   if (p.tcp) {

@@ -394,10 +394,13 @@ export class PrefixWatch {
   }
 }
 
-/** The TCP target of a readiness probe with `watch: true`. */
+/**
+ * The TCP target of a readiness probe with `watch: true` (tcp, or http/https:
+ * an idle connection to the server's port, no request sent).
+ */
 export function watchedTcp(config: PrefixConfig): { host: string; port: number } | undefined {
   const h = config.readinessProbe?.handler;
-  if (h?.kind !== "tcp" || h.watch !== true) return undefined;
+  if ((h?.kind !== "tcp" && h?.kind !== "http") || h.watch !== true) return undefined;
   return { host: h.host, port: h.port };
 }
 

@@ -5,10 +5,12 @@ import {
   PrefixWatch,
   stallLimitMs,
   type Verdict,
+  watchedTcp,
 } from "../../../src/health/event_health.ts";
 import { PrefixHealth } from "../../../src/probe/prefix_health.ts";
 import type { ProbeResult } from "../../../src/probe/result.ts";
 import { FakeClock } from "../../../src/util/clock.ts";
+import type { HttpHandler, TcpHandler } from "../../../src/config/model.ts";
 import type { UnitState, UnitWatcher } from "../../../src/systemd/unit_state.ts";
 import { prefixConfig, tcpProbe } from "./_fixtures.ts";
 import { advance, probe, result } from "../probe/_helpers.ts";
@@ -179,4 +181,33 @@ Deno.test("unit state: leaving active withdraws at once, no thresholds; back to 
   assert.deepEqual(verdicts.at(-1), { readiness: "ready", mechanism: "probe", reason: "healthy" });
   watch.stop();
   await health.stop();
+});
+
+Deno.test("watchedTcp() watches tcp and http readiness probes with watch: true only", () => {
+  const http: HttpHandler = {
+    kind: "http",
+    scheme: "http" as const,
+    host: "127.0.0.1",
+    port: 8080,
+    path: "/",
+    method: "GET",
+    headers: [],
+    expectedStatus: [[200, 399]],
+    insecureSkipVerify: false,
+  };
+  const tcp: TcpHandler = { kind: "tcp", host: "::1", port: 53 };
+  const withProbe = (handler: HttpHandler | TcpHandler) =>
+    prefixConfig({ readinessProbe: { ...tcpProbe, handler } });
+  assert.deepEqual(watchedTcp(withProbe({ ...tcp, watch: true })), { host: "::1", port: 53 });
+  assert.deepEqual(watchedTcp(withProbe({ ...http, watch: true })), {
+    host: "127.0.0.1",
+    port: 8080,
+  });
+  assert.equal(watchedTcp(withProbe(tcp)), undefined);
+  assert.equal(watchedTcp(withProbe(http)), undefined);
+  assert.equal(
+    watchedTcp(prefixConfig({ livenessProbe: { ...tcpProbe, handler: { ...tcp, watch: true } } })),
+    undefined,
+    "only readiness decides the route",
+  );
 });
