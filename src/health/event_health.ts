@@ -43,6 +43,11 @@ export interface Verdict {
   readiness: Readiness;
   mechanism: Mechanism;
   reason: string;
+  /**
+   * The service is stopping (unit `deactivating`): a prefix with a drain time is
+   * drained (RFC 8326) rather than withdrawn at once, until the unit is gone.
+   */
+  stopping?: boolean;
 }
 
 /** An authoritative source's last word. */
@@ -50,6 +55,8 @@ export interface AuthoritativeState {
   mechanism: "unit state" | "process exit";
   up: boolean;
   reason: string;
+  /** Going down in an orderly way (unit deactivating). */
+  stopping?: boolean;
 }
 
 export interface VerdictInputs {
@@ -69,7 +76,15 @@ export interface VerdictInputs {
  */
 export function combineVerdict(inputs: VerdictInputs): Verdict {
   const down = inputs.authoritative.find((a) => !a.up);
-  if (down) return { readiness: "not-ready", mechanism: down.mechanism, reason: down.reason };
+  if (down) {
+    const verdict: Verdict = {
+      readiness: "not-ready",
+      mechanism: down.mechanism,
+      reason: down.reason,
+    };
+    if (down.stopping) verdict.stopping = true;
+    return verdict;
+  }
   if (inputs.stalled !== undefined) {
     return { readiness: "not-ready", mechanism: "stall", reason: inputs.stalled };
   }
@@ -237,6 +252,7 @@ export class PrefixWatch {
             mechanism: "unit state",
             up,
             reason: `unit ${service.name} ${state.activeState}${sub}`,
+            ...(state.activeState === "deactivating" ? { stopping: true } : {}),
           });
         },
         (e) => this.#deps.onError?.(`unit ${service.name}: ${errorText(e)}`),
@@ -385,7 +401,8 @@ export class PrefixWatch {
     const previous = this.#verdict;
     if (
       previous && previous.readiness === verdict.readiness &&
-      previous.mechanism === verdict.mechanism && previous.reason === verdict.reason
+      previous.mechanism === verdict.mechanism && previous.reason === verdict.reason &&
+      previous.stopping === verdict.stopping
     ) return;
     // Before anything is known there is nothing to say.
     if (!previous && verdict.readiness === "unknown") return;

@@ -104,6 +104,8 @@ export class HealthSupervisor {
   #watches = new Map<string, { watch: PrefixWatch; key: string }>();
   #pidfds: PidfdPoller | undefined;
   #units: UnitWatcher | undefined;
+  /** Prefixes this supervisor drained because their unit was stopping. */
+  #unitDrains = new Set<string>();
 
   constructor(options: HealthSupervisorOptions) {
     this.#options = options;
@@ -157,6 +159,7 @@ export class HealthSupervisor {
     this.#pidfds = undefined;
     this.#units?.close();
     this.#units = undefined;
+    this.#unitDrains.clear();
     const probes = [...this.#probes.values()];
     const services = [...this.#services.values()];
     this.#probes.clear();
@@ -301,13 +304,30 @@ export class HealthSupervisor {
 
   #onVerdict(p: PrefixConfig, v: Verdict, previous: Verdict | undefined): void {
     if (this.#watches.get(p.prefix)?.watch.verdict !== v || !this.#engine.has(p.prefix)) return;
+    // The unit is stopping and the prefix has a drain time: drain (RFC 8326) instead of
+    // withdrawing at once, unless an operator drain is under way already.
+    if (v.stopping && p.drainMs > 0) {
+      if (this.#engine.status(p.prefix).inputs.drain === "none") {
+        this.#unitDrains.add(p.prefix);
+        this.#log("info", `prefix ${p.prefix}: draining (${v.mechanism}): ${v.reason}`);
+        this.#engine.drain(p.prefix);
+        this.#metrics.healthFailure(p.prefix, v.mechanism);
+        return;
+      }
+    }
     const failed = v.readiness === "not-ready";
     this.#engine.setReadiness(
       p.prefix,
       v.readiness,
       failed ? `${v.mechanism}: ${v.reason}` : undefined,
     );
-    if (failed && (previous?.readiness !== "not-ready" || previous.mechanism !== v.mechanism)) {
+    // The unit's drain ends when it is gone (withdrawn above) or back (the probes decide).
+    if (this.#unitDrains.delete(p.prefix)) this.#engine.undrain(p.prefix);
+    if (failed && previous?.stopping === true && p.drainMs > 0) {
+      this.#log("warning", `prefix ${p.prefix}: not ready (${v.mechanism}): ${v.reason}`);
+    } else if (
+      failed && (previous?.readiness !== "not-ready" || previous.mechanism !== v.mechanism)
+    ) {
       this.#metrics.healthFailure(p.prefix, v.mechanism);
       this.#log("warning", `prefix ${p.prefix}: not ready (${v.mechanism}): ${v.reason}`);
     } else if (!failed && previous?.readiness === "not-ready") {

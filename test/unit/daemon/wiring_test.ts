@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../../src/config/mod.ts";
 import { Daemon, type DaemonOptions, diffConfig, statusSummary } from "../../../src/daemon/mod.ts";
 import type { UnitState, UnitWatcher } from "../../../src/systemd/unit_state.ts";
+import { GRACEFUL_SHUTDOWN } from "../../../src/health/policy.ts";
 import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
 import { MemoryNetwork } from "../../../src/bgp/transport.ts";
 import { FakeClock } from "../../../src/util/clock.ts";
@@ -415,6 +416,55 @@ Deno.test("Daemon: stalled health checks withdraw the prefix and stop WATCHDOG=1
     assert.equal(watchdogs(), stalled, "no WATCHDOG=1 while the scheduler is stalled");
   } finally {
     await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon drains (RFC 8326) a prefix with drainTime while its unit is deactivating, withdraws when it is gone", async () => {
+  let emit: ((s: UnitState) => void) | undefined;
+  const units: UnitWatcher = {
+    watch: (_unit, onState) => {
+      emit = onState;
+      onState({ activeState: "active", subState: "running" });
+      return () => (emit = undefined);
+    },
+    close: () => {},
+  };
+  const h = await harness(
+    config(GATED.replace("    service:", "    drainTime: 30s\n    service:")),
+    {
+      unitWatcher: units,
+    },
+  );
+  const gshut = () =>
+    h.rib().get("192.0.2.1/32")?.attributes.communities?.includes(GRACEFUL_SHUTDOWN) === true;
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32") && !gshut(), "announced");
+    emit!({ activeState: "deactivating", subState: "stop-sigterm" });
+    await settle(h.clock, gshut, "announced with GRACEFUL_SHUTDOWN while the unit stops");
+    assert.equal(h.daemon.engine.status("192.0.2.1/32").state, "draining");
+    emit!({ activeState: "inactive", subState: "dead" });
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdrawn once the unit is gone");
+    assert.equal(
+      h.daemon.engine.status("192.0.2.1/32").reason,
+      "unhealthy: unit state: unit web.service inactive (dead)",
+    );
+    emit!({ activeState: "active", subState: "running" });
+    await settle(
+      h.clock,
+      () => h.rib().has("192.0.2.1/32") && !gshut(),
+      "announced again, not drained, once the probes pass",
+    );
+  } finally {
+    // Shutdown drains for drainTime (30 s) on the fake clock: run it.
+    let stopped = false;
+    const stopping = h.daemon.stop().then(() => (stopped = true));
+    for (let i = 0; i < 2000 && !stopped; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      h.clock.tick(50);
+    }
+    await stopping;
     await h.peer.stop();
   }
 });
