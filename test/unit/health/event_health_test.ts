@@ -167,6 +167,7 @@ Deno.test("unit state: leaving active withdraws at once, no thresholds; back to 
     readiness: "not-ready",
     mechanism: "unit state",
     reason: "unit nginx.service deactivating (stop-sigterm)",
+    stopping: true,
   });
   set("inactive", "dead");
   assert.equal(verdicts.at(-1)?.reason, "unit nginx.service inactive (dead)");
