@@ -28,6 +28,9 @@ export interface ConnectionWatchOptions {
   onConnected?: () => void;
 }
 
+/** A watched connection that lasted this long resets the reconnect backoff. */
+const STABLE_MS = 1000;
+
 const defaultConnect = (t: ConnectionTarget): Promise<Deno.Conn> =>
   Deno.connect({ hostname: t.host, port: t.port, transport: "tcp" });
 
@@ -116,7 +119,7 @@ export class ConnectionWatch {
       return;
     }
     this.#conn = conn;
-    this.#backoffMs = this.#minBackoffMs;
+    const connectedAt = this.#clock.now();
     const tcp = conn as Partial<Deno.TcpConn>;
     try {
       tcp.setKeepAlive?.(true);
@@ -129,6 +132,10 @@ export class ConnectionWatch {
       conn.close();
     } catch { /* closed already */ }
     this.#lost++;
+    // A connection that lived a while starts the backoff afresh; one closed at once
+    // (a server that drops every idle connection) keeps doubling it, so the watch
+    // cannot turn into a probe storm.
+    if (this.#clock.now() - connectedAt >= STABLE_MS) this.#backoffMs = this.#minBackoffMs;
     this.#onLost(reason);
     this.#retry();
   }

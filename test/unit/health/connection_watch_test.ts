@@ -172,3 +172,28 @@ Deno.test("ConnectionWatch backs off while the port refuses, and stops cleanly",
   assert.equal(attempts.length, n, "no attempt after stop()");
   assert.equal(watch.connected, false);
 });
+
+Deno.test("ConnectionWatch backs off against a server that closes every connection at once", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      conn.close();
+    }
+  })().catch(() => {});
+  let lost = 0;
+  const watch = new ConnectionWatch({ host: "127.0.0.1", port }, () => lost++, {
+    minBackoffMs: 20,
+    maxBackoffMs: 5000,
+  });
+  watch.start();
+  await new Promise((r) => setTimeout(r, 700));
+  watch.stop();
+  listener.close();
+  await serving;
+  // 20, 40, 80, 160, 320 ms: at most 6 connections in 700 ms, not one every 20 ms (35).
+  assert.ok(accepted >= 3 && accepted <= 6, `${accepted} connections in 700 ms`);
+  assert.ok(lost >= 3 && lost <= 6, `${lost} losses`);
+});
