@@ -47,6 +47,8 @@ export class ConnectionWatch {
   #timer: TimerId | undefined;
   #running = false;
   #lost = 0;
+  /** Lost and not reconnected yet: a refused reconnect is one more hint. */
+  #confirming = false;
 
   constructor(
     target: ConnectionTarget,
@@ -110,7 +112,13 @@ export class ConnectionWatch {
     try {
       conn = await this.#connect(this.target);
     } catch {
-      // Refused or unreachable: the probes see that on their own schedule.
+      // Refused or unreachable: the probes see that on their own schedule. But the first
+      // refusal after a loss is a hint too: a listener dying with its process may still
+      // have answered the probe the loss triggered.
+      if (this.#confirming && this.#running) {
+        this.#confirming = false;
+        this.#onLost("watched connection closed, reconnect refused");
+      }
       this.#retry();
       return;
     }
@@ -119,6 +127,7 @@ export class ConnectionWatch {
       return;
     }
     this.#conn = conn;
+    this.#confirming = false;
     const connectedAt = this.#clock.now();
     const tcp = conn as Partial<Deno.TcpConn>;
     try {
@@ -136,6 +145,7 @@ export class ConnectionWatch {
     // (a server that drops every idle connection) keeps doubling it, so the watch
     // cannot turn into a probe storm.
     if (this.#clock.now() - connectedAt >= STABLE_MS) this.#backoffMs = this.#minBackoffMs;
+    this.#confirming = true;
     this.#onLost(reason);
     this.#retry();
   }

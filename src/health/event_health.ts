@@ -372,6 +372,8 @@ export class PrefixWatch {
 
   #hinted(reason: string): void {
     if (!this.#running || !this.#health) return;
+    // Already down: the probes run at their (fast) period anyway.
+    if (this.#probe === "not-ready") return;
     this.#hint = reason;
     this.#health.probeNow();
   }

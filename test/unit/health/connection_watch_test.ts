@@ -78,12 +78,17 @@ Deno.test("tcp watch: a SIGKILLed server withdraws at once (probe run early, con
     const ms = performance.now() - t0;
     const down = verdicts.at(-1)!;
     assert.equal(down.mechanism, "connection watch");
-    assert.match(down.reason, /^watched connection (closed by the service|reset); probe: /);
+    assert.match(
+      down.reason,
+      /^watched connection (closed by the service|reset|closed, reconnect refused); probe: /,
+    );
     assert.ok(ms < 5000, `kill to verdict ${ms} ms (the probe period is 60 s)`);
     // The first run, then the run(s) the watch triggered. While the kernel tears the
     // process down its listener may still complete one handshake after the watched
     // connection closed: that probe passes, the watch reconnects, loses it again and
     // the next probe is refused (seen: 2 ms later). Never a scheduled run (60 s).
+    // A refused reconnect after the loss is one more hint, for that race; once the prefix
+    // is down, hints run no probe.
     assert.ok(runs === 2 || runs === 3, `${runs} probe runs`);
     server = await startServer(port);
     // The watch reconnects (backoff from 100 ms) and, the prefix being down, asks the probe.
@@ -196,4 +201,25 @@ Deno.test("ConnectionWatch backs off against a server that closes every connecti
   // 20, 40, 80, 160, 320 ms: at most 6 connections in 700 ms, not one every 20 ms (35).
   assert.ok(accepted >= 3 && accepted <= 6, `${accepted} connections in 700 ms`);
   assert.ok(lost >= 3 && lost <= 6, `${lost} losses`);
+});
+
+Deno.test("ConnectionWatch: the first refused reconnect after a loss is one more hint, later ones are not", async () => {
+  let connects = 0;
+  const reasons: string[] = [];
+  const closing = { read: () => Promise.resolve(null), close: () => {} } as unknown as Deno.Conn;
+  const watch = new ConnectionWatch({ host: "127.0.0.1", port: 1 }, (r) => reasons.push(r), {
+    minBackoffMs: 5,
+    maxBackoffMs: 10,
+    connect: () => {
+      connects++;
+      return connects === 1 ? Promise.resolve(closing) : Promise.reject(new Error("refused"));
+    },
+  });
+  watch.start();
+  await until("four connects", () => connects >= 4);
+  watch.stop();
+  assert.deepEqual(reasons, [
+    "watched connection closed by the service",
+    "watched connection closed, reconnect refused",
+  ]);
 });
