@@ -7,7 +7,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { type CliContext, UsageError } from "../src/cli/context.ts";
 import { ENDPOINT_FLAG_HELP, withClient } from "../src/control/cli.ts";
-import { formatPeers, formatRoutes } from "../src/control/format.ts";
+import { formatPeers, formatRoutes, formatWithdrawn } from "../src/control/format.ts";
 
 export function peersCommand(ctx: CliContext, setExit: (code: number) => void) {
   return new Command("peers")
@@ -54,8 +54,11 @@ Examples:
         }
         ctx.out(formatPeers(peers));
         // Prefixes the fleet guard keeps announced (docs/fleet.md): operators alert on these.
-        const held = (await client.prefixes()).filter((p) => p.state === "held");
+        const prefixes = await client.prefixes();
+        const held = prefixes.filter((p) => p.state === "held");
         for (const p of held) ctx.out(`held: ${p.prefix} (${p.reason})\n`);
+        // Prefixes not announced, and which mechanism withdrew them (issue 14).
+        if (peer === undefined) ctx.out(formatWithdrawn(prefixes));
       });
     });
 }

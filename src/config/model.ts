@@ -170,9 +170,20 @@ export interface PrefixConfig {
   servicesMode: "all" | "any";
 }
 
+/**
+ * The service behind a prefix. `systemd`: a unit, restarted on liveness
+ * failure; its state changes (PropertiesChanged) withdraw at once.
+ * `process`: a process watched by pid file or command line; its exit
+ * withdraws at once (pidfd).
+ */
 export interface ServiceUnit {
+  /** The unit name; for a process, a label (default the pid file or the match). */
   name: string;
-  type: "systemd";
+  type: "systemd" | "process";
+  /** process: file holding the pid. */
+  pidFile?: string;
+  /** process: regular expression matched against the command line. */
+  match?: string;
 }
 
 // ---------------------------------------------------------------- probes
@@ -232,6 +243,11 @@ export interface HttpHandler {
   insecureSkipVerify: boolean;
   /** Regular expression the body must match. */
   bodyMatch?: string;
+  /**
+   * Keep an idle connection open to host:port; when the server closes it, probe at
+   * once (default false). A server's idle timeout costs one extra probe per close.
+   */
+  watch?: boolean;
 }
 
 export interface TcpHandler {
@@ -241,6 +257,8 @@ export interface TcpHandler {
   send?: string;
   /** Substring the first reply must contain. */
   expect?: string;
+  /** Keep an idle connection open; when it closes, probe at once (default false). */
+  watch?: boolean;
 }
 
 export interface GrpcHandler {

@@ -294,6 +294,9 @@ const http = mapping({
   ),
   insecureSkipVerify: bool().optional(),
   bodyMatch: str().optional().describe("Regular expression the body must match"),
+  watch: bool().optional().describe(
+    "Keep an idle connection open; when the server closes it, probe at once (default false)",
+  ),
   timeout: duration().optional().describe("Overrides the probe timeout"),
   requestTimeout: duration().optional().describe("Herald's spelling of timeout"),
 }).superRefine(guard((v, ctx) => {
@@ -313,6 +316,9 @@ const tcp = mapping({
   send: str().optional(),
   expect: str().optional(),
   timeout: duration().optional().describe("Overrides the probe timeout"),
+  watch: bool().optional().describe(
+    "Keep an idle connection open; when the service closes it, probe at once (default false)",
+  ),
 });
 
 const grpc = mapping({
@@ -452,9 +458,34 @@ const probe = mapping({
 }));
 
 const service = mapping({
-  name: nonEmpty().describe("systemd unit, e.g. nginx.service"),
-  type: oneOf(["systemd"]),
-});
+  name: nonEmpty().optional().describe(
+    "systemd unit, e.g. nginx.service (required for systemd); a label for a process",
+  ),
+  type: oneOf(["systemd", "process"]),
+  pidFile: nonEmpty().optional().describe("process: file holding the pid"),
+  match: nonEmpty().optional().describe(
+    "process: regular expression matched against the command line",
+  ),
+}).superRefine(guard((v, ctx) => {
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [path], input: v, message });
+  if (v.type === "systemd") {
+    if (v.name === undefined) issue("name", "expected the unit name for a systemd service");
+    if (v.pidFile !== undefined) issue("pidFile", "expected pidFile only with type process");
+    if (v.match !== undefined) issue("match", "expected match only with type process");
+    return;
+  }
+  if ((v.pidFile === undefined) === (v.match === undefined)) {
+    issue("pidFile", "expected exactly one of pidFile and match for a process service");
+  }
+  if (v.match !== undefined) {
+    try {
+      new RegExp(v.match);
+    } catch (e) {
+      issue("match", `expected a regular expression: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+}));
 
 const prefixEntry = mapping({
   ipAddress: prefix().describe('Prefix to announce, "192.0.2.1/32"'),

@@ -15,6 +15,7 @@ import type {
   PrefixConfig,
   ProbeConfig,
   RouteAttributes,
+  ServiceUnit,
 } from "./model.ts";
 import type {
   NativeBfdTimers,
@@ -215,6 +216,7 @@ function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
       expectedStatus: statusRanges(h.expectedStatus),
       insecureSkipVerify: h.insecureSkipVerify ?? false,
       ...(h.bodyMatch !== undefined ? { bodyMatch: h.bodyMatch } : {}),
+      ...(h.watch === true ? { watch: true } : {}),
     };
   }
   if (p.tcp) {
@@ -224,6 +226,7 @@ function handler(p: NativeProbe, timeoutMs: number): HandlerConfig {
       port: p.tcp.port,
       ...(p.tcp.send !== undefined ? { send: p.tcp.send } : {}),
       ...(p.tcp.expect !== undefined ? { expect: p.tcp.expect } : {}),
+      ...(p.tcp.watch === true ? { watch: true } : {}),
     };
   }
   if (p.grpc) {
@@ -349,6 +352,17 @@ export function translateProbe(p: NativeProbe): ProbeConfig {
   };
 }
 
+function serviceOf(s: NonNullable<NativePrefix["service"]>): ServiceUnit {
+  // The schema guarantees a name for systemd and exactly one of pidFile/match for a process.
+  const name = s.name ?? s.pidFile ?? `/${s.match ?? ""}/`;
+  return {
+    name,
+    type: s.type,
+    ...(s.pidFile !== undefined ? { pidFile: s.pidFile } : {}),
+    ...(s.match !== undefined ? { match: s.match } : {}),
+  };
+}
+
 function translatePrefix(p: NativePrefix): PrefixConfig {
   const parsed = parsePrefix(p.ipAddress);
   if (!parsed.ok) throw new TypeError(`Prefix ${p.ipAddress} passed validation but does not parse`);
@@ -370,7 +384,7 @@ function translatePrefix(p: NativePrefix): PrefixConfig {
     ...(p.disabled !== undefined ? { disabledAttributes: attributes(p.disabled, attrs) } : {}),
     ...(p.maintenance !== undefined ? { maintenanceFile: p.maintenance } : {}),
     drainMs: ms(p.drainTime, 0),
-    ...(p.service !== undefined ? { service: { name: p.service.name, type: p.service.type } } : {}),
+    ...(p.service !== undefined ? { service: serviceOf(p.service) } : {}),
     ...(p.startupProbe ? { startupProbe: translateProbe(p.startupProbe) } : {}),
     ...(p.livenessProbe ? { livenessProbe: translateProbe(p.livenessProbe) } : {}),
     ...(p.readinessProbe ? { readinessProbe: translateProbe(p.readinessProbe) } : {}),

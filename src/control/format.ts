@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PeerInfo, RouteInfo } from "./types.ts";
+import type { PeerInfo, PrefixInfo, RouteInfo } from "./types.ts";
 
 /** Seconds as "hh:mm:ss", or "Nd hh:mm:ss" past a day (as `gobgp neighbor`). */
 export function formatAge(seconds: number | undefined): string {
@@ -52,6 +52,20 @@ export function formatPeers(peers: PeerInfo[]): string {
       p.bfd ?? "-",
       p.lastError ?? "-",
     ]),
+  );
+}
+
+/**
+ * The configured prefixes not announced now, and why: the reason names the
+ * mechanism that withdrew each ("unhealthy: process exit: process 12 exited").
+ * Empty when every prefix is announced.
+ */
+export function formatWithdrawn(prefixes: PrefixInfo[]): string {
+  const withdrawn = prefixes.filter((p) => !p.announced);
+  if (withdrawn.length === 0) return "";
+  return "\nNot announced:\n" + formatTable(
+    ["Prefix", "State", "Since", "Reason"],
+    withdrawn.map((p) => [p.prefix, p.state, formatAge(p.sinceSeconds), p.reason]),
   );
 }
 

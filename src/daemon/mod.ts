@@ -26,6 +26,7 @@ import { BfdService } from "./bfd.ts";
 import { BULK_THRESHOLD, type DesiredRouteTarget, PolicyEngine } from "../health/engine.ts";
 import type { FileProbe } from "../health/maintenance.ts";
 import { HealthSupervisor } from "../health/supervisor.ts";
+import type { UnitWatcher } from "../systemd/unit_state.ts";
 import type { HandlerRunner } from "../probe/mod.ts";
 import {
   combineBackend,
@@ -84,6 +85,13 @@ export interface DaemonOptions {
   maintenanceIntervalMs?: number;
   /** Shortest gap between two restarts of one unit (default 30000 ms). */
   restartMinIntervalMs?: number;
+  /**
+   * Watches systemd units' state for `service: {type: systemd}` (default systemd
+   * over D-Bus, connected on first use; `false` turns unit watching off). issue 14
+   */
+  unitWatcher?: UnitWatcher | false;
+  /** Watch maintenance files with inotify (default true with the real file system). issue 14 */
+  maintenanceWatchFs?: boolean;
   /** Reported in metrics and `GET /v1/status`. */
   version?: string;
   /** Fleet guard store (default etcd from `config.fleet`); tests pass an in-memory one. */
@@ -226,6 +234,11 @@ export class Daemon {
       ...(options.probeRunner ? { probeRunner: options.probeRunner } : {}),
       ...(options.serviceManager ? { serviceManager: options.serviceManager } : {}),
       ...(options.fileProbe ? { fileProbe: options.fileProbe } : {}),
+      // issue 14: unit-state watching and inotify on maintenance files.
+      ...(options.unitWatcher !== undefined ? { unitWatcher: options.unitWatcher } : {}),
+      ...(options.maintenanceWatchFs !== undefined
+        ? { maintenanceWatchFs: options.maintenanceWatchFs }
+        : {}),
       ...(options.maintenanceIntervalMs !== undefined
         ? { maintenanceIntervalMs: options.maintenanceIntervalMs }
         : {}),
@@ -343,7 +356,8 @@ export class Daemon {
     );
     this.#log("info", this.engine.summary());
     this.notifier.ready(this.#summary());
-    this.notifier.startWatchdog();
+    // WATCHDOG=1 only while the probe scheduler makes progress (issue 14).
+    this.notifier.startWatchdog(() => this.health.progressing());
   }
 
   #startBfd(config: AnycastConfig): Promise<BfdService> {

@@ -289,9 +289,17 @@ export class PolicyEngine {
     return [...this.#entries.keys()].map((p) => this.status(p));
   }
 
-  /** A probe-gated prefix's readiness changed (PrefixHealth ready-changed). */
-  setReadiness(prefix: string, readiness: Readiness): void {
-    this.#event(prefix, { type: "health", health: readiness });
+  /**
+   * A probe-gated prefix's readiness changed (PrefixHealth ready-changed, or an
+   * event watcher); `reason` says which mechanism and why, shown while not ready.
+   */
+  setReadiness(prefix: string, readiness: Readiness, reason?: string): void {
+    this.#event(
+      prefix,
+      reason !== undefined
+        ? { type: "health", health: readiness, reason }
+        : { type: "health", health: readiness },
+    );
   }
 
   /** An anycastd service's state changed: re-evaluate every prefix it gates. */

@@ -41,6 +41,8 @@ export type DesiredRoute = RouteSpec | undefined;
 
 export interface PolicyInputs {
   health: Readiness;
+  /** What made the health not ready ("process exit: process 12 exited"); shown as the reason. */
+  healthReason?: string;
   /** The prefix's maintenance file exists. */
   maintenanceFile: boolean;
   /** Maintenance switched on over the control API. */
@@ -125,7 +127,9 @@ function baseDecision(prefix: PolicyPrefix, inputs: PolicyInputs): Decision {
     case "not-ready":
       return {
         state: "down",
-        reason: "unhealthy",
+        reason: inputs.healthReason !== undefined
+          ? `unhealthy: ${inputs.healthReason}`
+          : "unhealthy",
         route: prefix.withdrawOnDown || !prefix.downAttributes
           ? undefined
           : routeWith(prefix, prefix.downAttributes),
@@ -177,7 +181,7 @@ export function decide(prefix: PolicyPrefix, inputs: PolicyInputs): Decision {
 }
 
 export type PolicyEvent =
-  | { type: "health"; health: Readiness }
+  | { type: "health"; health: Readiness; reason?: string }
   | { type: "maintenance-file"; exists: boolean }
   | { type: "maintenance-api"; on: boolean }
   | { type: "drain" }
@@ -213,8 +217,14 @@ export function applyEvent(
   event: PolicyEvent,
 ): Transition {
   switch (event.type) {
-    case "health":
-      return { next: { ...inputs, health: event.health }, actions: [] };
+    case "health": {
+      const { healthReason: _, ...rest } = inputs;
+      const next: PolicyInputs = { ...rest, health: event.health };
+      if (event.reason !== undefined && event.health === "not-ready") {
+        next.healthReason = event.reason;
+      }
+      return { next, actions: [] };
+    }
     case "maintenance-file":
       return { next: { ...inputs, maintenanceFile: event.exists }, actions: [] };
     case "maintenance-api":

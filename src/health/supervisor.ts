@@ -20,6 +20,10 @@ import { forEachSliced } from "../util/slice.ts";
 import { BULK_THRESHOLD, type PolicyEngine } from "./engine.ts";
 import { type FileProbe, maintenanceFilesOf, MaintenanceWatcher } from "./maintenance.ts";
 import { readinessFromEvent } from "./probe_events.ts";
+// issue 14: event-speed health (unit state, process exit, connection watch, dead-man switch).
+import { PrefixWatch, type Verdict } from "./event_health.ts";
+import { PidfdPoller } from "./_pidfd.ts";
+import { lazyUnitWatcher, type UnitWatcher } from "../systemd/unit_state.ts";
 
 export type SupervisorLog = (
   level: "debug" | "info" | "warning" | "error",
@@ -42,6 +46,13 @@ export interface HealthSupervisorOptions {
   maintenanceIntervalMs?: number;
   /** Shortest gap between two restarts of one unit (default 30000 ms). */
   restartMinIntervalMs?: number;
+  /**
+   * Watches systemd units' state for `service: {type: systemd}` (default systemd
+   * over D-Bus, connected on first use; `false` turns unit watching off).
+   */
+  unitWatcher?: UnitWatcher | false;
+  /** Watch maintenance files with inotify (default true with the real file system). */
+  maintenanceWatchFs?: boolean;
 }
 
 /** Probe results of one prefix, as the control API shows them. */
@@ -89,6 +100,12 @@ export class HealthSupervisor {
   #serviceManager: ServiceManager | undefined;
   /** Bumped by stop(): a sliced start still running stops starting probes. */
   #generation = 0;
+  // ---- issue 14: one PrefixWatch per prefix with probes or a watched service.
+  #watches = new Map<string, { watch: PrefixWatch; key: string }>();
+  #pidfds: PidfdPoller | undefined;
+  #units: UnitWatcher | undefined;
+  /** Prefixes this supervisor drained because their unit was stopping. */
+  #unitDrains = new Set<string>();
 
   constructor(options: HealthSupervisorOptions) {
     this.#options = options;
@@ -135,6 +152,14 @@ export class HealthSupervisor {
     this.#generation++;
     this.#watcher?.stop();
     this.#watcher = undefined;
+    // issue 14: event watchers.
+    for (const w of this.#watches.values()) w.watch.stop();
+    this.#watches.clear();
+    this.#pidfds?.close();
+    this.#pidfds = undefined;
+    this.#units?.close();
+    this.#units = undefined;
+    this.#unitDrains.clear();
     const probes = [...this.#probes.values()];
     const services = [...this.#services.values()];
     this.#probes.clear();
@@ -178,6 +203,15 @@ export class HealthSupervisor {
 
   /** Start probes of new prefixes (and of those in `restart`), stop those of removed ones. */
   async #syncProbes(prefixes: readonly PrefixConfig[], restart: ReadonlySet<string>) {
+    // ---- issue 14 (begin): event watchers follow their prefix's probe set.
+    for (const [prefix, w] of this.#watches) {
+      const p = this.#prefixes.get(prefix);
+      if (!p || restart.has(prefix) || w.key !== probeKey(p)) {
+        w.watch.stop();
+        this.#watches.delete(prefix);
+      }
+    }
+    // ---- issue 14 (end)
     // this.#prefixes is `prefixes` by prefix (reload() built it).
     await forEachSliced([...this.#probes], ([prefix, set]) => {
       const p = this.#prefixes.get(prefix);
@@ -192,8 +226,14 @@ export class HealthSupervisor {
       if (generation !== this.#generation || this.#probes.has(p.prefix)) return;
       // A prefix removed by a reload that overtook this slice has no probes.
       if (this.#prefixes.get(p.prefix) !== p) return;
-      if (!p.startupProbe && !p.livenessProbe && !p.readinessProbe) return;
       if (p.services.length > 0) return;
+      if (!p.startupProbe && !p.livenessProbe && !p.readinessProbe) {
+        // issue 14: a watched service without probes.
+        if (!this.#watches.has(p.prefix) && PrefixWatch.sourcesOf(p).length > 0) {
+          this.#startWatch(p, undefined);
+        }
+        return;
+      }
       this.#startProbes(p);
     });
   }
@@ -203,9 +243,13 @@ export class HealthSupervisor {
       clock: this.#clock,
       ...(this.#options.probeRunner ? { runner: this.#options.probeRunner } : {}),
     });
+    // issue 14: readiness reaches the engine through the PrefixWatch (#onVerdict).
+    if (!this.#watches.has(p.prefix)) this.#startWatch(p, health);
     const unsubscribe = health.onEvent((e) => {
-      const readiness = readinessFromEvent(e);
-      if (readiness && this.#engine.has(p.prefix)) this.#engine.setReadiness(p.prefix, readiness);
+      if (!this.#watches.has(p.prefix)) {
+        const readiness = readinessFromEvent(e);
+        if (readiness && this.#engine.has(p.prefix)) this.#engine.setReadiness(p.prefix, readiness);
+      }
       switch (e.kind) {
         case "probe-result":
           this.#metrics.probeResult(
@@ -241,8 +285,80 @@ export class HealthSupervisor {
     health.start();
   }
 
+  // ---- issue 14 (begin): event-speed health wiring.
+  #startWatch(p: PrefixConfig, health: PrefixHealth | undefined): void {
+    const watch = new PrefixWatch(p, health, {
+      clock: this.#clock,
+      poller: () => this.#pidfdPoller(),
+      ...(this.#options.unitWatcher !== false ? { units: () => this.#unitWatcher() } : {}),
+      onVerdict: (v, previous) => this.#onVerdict(p, v, previous),
+      onError: (message) => this.#log("warning", `prefix ${p.prefix}: ${message}`),
+    });
+    this.#watches.set(p.prefix, { watch, key: probeKey(p) });
+    const sources = PrefixWatch.sourcesOf(p);
+    if (sources.length > 0) this.#log("info", `prefix ${p.prefix}: watching ${sources.join(", ")}`);
+    void watch.start().catch((e) =>
+      this.#log("warning", `prefix ${p.prefix}: watch failed to start: ${String(e)}`)
+    );
+  }
+
+  #onVerdict(p: PrefixConfig, v: Verdict, previous: Verdict | undefined): void {
+    if (this.#watches.get(p.prefix)?.watch.verdict !== v || !this.#engine.has(p.prefix)) return;
+    // The unit is stopping and the prefix has a drain time: drain (RFC 8326) instead of
+    // withdrawing at once, unless an operator drain is under way already.
+    if (v.stopping && p.drainMs > 0) {
+      if (this.#engine.status(p.prefix).inputs.drain === "none") {
+        this.#unitDrains.add(p.prefix);
+        this.#log("info", `prefix ${p.prefix}: draining (${v.mechanism}): ${v.reason}`);
+        this.#engine.drain(p.prefix);
+        this.#metrics.healthFailure(p.prefix, v.mechanism);
+        return;
+      }
+    }
+    const failed = v.readiness === "not-ready";
+    this.#engine.setReadiness(
+      p.prefix,
+      v.readiness,
+      failed ? `${v.mechanism}: ${v.reason}` : undefined,
+    );
+    // The unit's drain ends when it is gone (withdrawn above) or back (the probes decide).
+    if (this.#unitDrains.delete(p.prefix)) this.#engine.undrain(p.prefix);
+    if (failed && previous?.stopping === true && p.drainMs > 0) {
+      this.#log("warning", `prefix ${p.prefix}: not ready (${v.mechanism}): ${v.reason}`);
+    } else if (
+      failed && (previous?.readiness !== "not-ready" || previous.mechanism !== v.mechanism)
+    ) {
+      this.#metrics.healthFailure(p.prefix, v.mechanism);
+      this.#log("warning", `prefix ${p.prefix}: not ready (${v.mechanism}): ${v.reason}`);
+    } else if (!failed && previous?.readiness === "not-ready") {
+      this.#log("info", `prefix ${p.prefix}: ${v.readiness} (${v.mechanism}): ${v.reason}`);
+    }
+  }
+
+  #pidfdPoller(): PidfdPoller {
+    // libc is opened (FFI) only when a process is first watched.
+    this.#pidfds ??= new PidfdPoller();
+    return this.#pidfds;
+  }
+
+  #unitWatcher(): UnitWatcher {
+    if (this.#options.unitWatcher) return this.#options.unitWatcher;
+    this.#units ??= lazyUnitWatcher();
+    return this.#units;
+  }
+
+  /**
+   * The probe scheduler makes progress: no probed prefix, or some probed prefix
+   * not stalled. The daemon sends sd_notify WATCHDOG=1 only while this holds.
+   */
+  progressing(): boolean {
+    const probing = [...this.#watches.values()].filter((w) => w.watch.probing);
+    return probing.length === 0 || probing.some((w) => !w.watch.stalled);
+  }
+  // ---- issue 14 (end)
+
   #livenessFailed(p: PrefixConfig, health: PrefixHealth, reason: string): void {
-    const unit = p.service?.name;
+    const unit = p.service?.type === "systemd" ? p.service.name : undefined;
     if (unit === undefined) {
       this.#log(
         "warning",
@@ -315,7 +431,10 @@ export class HealthSupervisor {
       },
       {
         clock: this.#clock,
-        intervalMs: this.#options.maintenanceIntervalMs ?? 500,
+        // issue 14: inotify decides at once; the stat poll is a slow safety net then.
+        ...(this.#options.maintenanceWatchFs ?? !this.#options.fileProbe
+          ? { watchFs: true, intervalMs: this.#options.maintenanceIntervalMs ?? 5000 }
+          : { intervalMs: this.#options.maintenanceIntervalMs ?? 500 }),
         ...(this.#options.fileProbe ? { fs: this.#options.fileProbe } : {}),
         onError: (path, e) => this.#log("warning", `maintenance file ${path}: ${String(e)}`),
       },

@@ -63,6 +63,7 @@ export class PrometheusMetrics implements MetricsReporter {
   #bfdState: client.Gauge<string>;
   #bfdTransitions: client.Counter<string>;
   #serviceRestarts: client.Counter<string>;
+  #healthFailures: client.Counter<string>;
   #anycastdServiceUp: client.Gauge<string>;
   #anycastdCheckDuration: client.Gauge<string>;
   #certificateExpires: client.Gauge<string>;
@@ -200,6 +201,12 @@ export class PrometheusMetrics implements MetricsReporter {
       "anycast_service_restarts_total",
       "systemd unit restarts after liveness failures, by result",
       ["unit", "result"],
+    );
+    this.#healthFailures = counter(
+      "anycast_health_failures_total",
+      "Prefixes found not ready, by the mechanism that decided (probe, unit state, " +
+        "process exit, connection watch, stall)",
+      ["prefix", "mechanism"],
     );
 
     // anycastd's names and labels.
@@ -360,6 +367,10 @@ export class PrometheusMetrics implements MetricsReporter {
   serviceRestart(unit: string, ok: boolean): void {
     this.#serviceRestarts.inc({ unit, result: ok ? "success" : "failure" });
     if (ok) this.#herald.serviceRestart(unit);
+  }
+
+  healthFailure(prefix: string, mechanism: string): void {
+    this.#healthFailures.inc({ prefix, mechanism });
   }
 
   anycastdServiceUp(service: string, check: string, up: boolean): void {

@@ -67,6 +67,11 @@ export interface MetricsReporter {
 
   /** A systemd unit restart was attempted (liveness failure). */
   serviceRestart(unit: string, ok: boolean): void;
+  /**
+   * A prefix was found not ready, and by what: probe, unit state, process exit,
+   * connection watch or stall (the dead-man switch).
+   */
+  healthFailure(prefix: string, mechanism: string): void;
 
   // anycastd compatible metrics, so existing dashboards keep working.
   anycastdServiceUp(service: string, check: string, up: boolean): void;
@@ -92,6 +97,7 @@ export const noopMetrics: MetricsReporter = {
   probeResult: nothing,
   bfdState: nothing,
   serviceRestart: nothing,
+  healthFailure: nothing,
   anycastdServiceUp: nothing,
   anycastdCheckDuration: nothing,
   certificateExpiresIn: nothing,

@@ -128,6 +128,23 @@ export class PrefixHealth {
     return Object.fromEntries(this.#views.entries());
   }
 
+  /**
+   * Run the probe that decides now at once (startup while it gates, else
+   * readiness, else liveness), then on its schedule, at the fast period
+   * while its results point away from its verdict. For hints such as a
+   * watched connection that closed: the probe, not the hint, decides.
+   */
+  probeNow(): void {
+    const order: ProbeKind[] = this.#phase === "startup" ? ["startup"] : ["readiness", "liveness"];
+    for (const kind of order) {
+      const loop = this.#loops.get(kind);
+      if (loop) {
+        loop.runNow();
+        return;
+      }
+    }
+  }
+
   start(): void {
     if (this.#phase !== "idle") return;
     this.#beginStartup();

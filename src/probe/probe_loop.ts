@@ -38,9 +38,13 @@ export class ProbeLoop {
   #timeoutTimer: TimerId | undefined;
   #controller: AbortController | undefined;
   #inflight: Promise<void> | undefined;
+  /** Resolves when the run in progress reaches its timeout. */
+  #deadline: Promise<void> | undefined;
   #stopped = true;
   /** Unjittered due time of the next run, so jitter never accumulates. */
   #baseAt = 0;
+  /** runNow() came during a run: start the next one as soon as it ends. */
+  #runAgain = false;
 
   constructor(opts: ProbeLoopOptions) {
     this.#opts = opts;
@@ -63,11 +67,31 @@ export class ProbeLoop {
     if (this.#timer !== undefined) this.#opts.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#controller?.abort(new DOMException("Probe stopped", "AbortError"));
-    await this.#inflight;
+    // A handler that ignores its abort signal (hung) must not hang the shutdown:
+    // wait for the run at most until its own deadline.
+    await Promise.race([this.#inflight, this.#deadline]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /**
+   * Run now instead of at the next due time (a hint such as a watched
+   * connection closing). A run in progress is not interrupted: the next one
+   * then starts as soon as it ends. The schedule continues from here.
+   */
+  runNow(): void {
+    if (this.#stopped) return;
+    if (this.#controller !== undefined) {
+      this.#runAgain = true;
+      return;
+    }
+    if (this.#timer !== undefined) this.#opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = this.#opts.clock.now();
+    this.#baseAt = now;
+    this.#fire(now);
   }
 
   #arm(): void {
@@ -84,10 +108,12 @@ export class ProbeLoop {
     const startedAt = clock.now();
     const controller = new AbortController();
     this.#controller = controller;
-    this.#timeoutTimer = clock.setTimeout(
-      () => controller.abort(timeoutReason(timeoutMs)),
-      timeoutMs,
-    );
+    let expired!: () => void;
+    this.#deadline = new Promise<void>((resolve) => (expired = resolve));
+    this.#timeoutTimer = clock.setTimeout(() => {
+      controller.abort(timeoutReason(timeoutMs));
+      expired();
+    }, timeoutMs);
     let running: Promise<ProbeResult>;
     try {
       running = this.#opts.run(controller.signal);
@@ -111,6 +137,12 @@ export class ProbeLoop {
     if (this.#stopped) return; // onResult may stop us
     const fast = this.#opts.inFlux?.() ?? false;
     const period = fast ? (this.#opts.fastPeriodMs ?? this.#opts.periodMs) : this.#opts.periodMs;
+    if (this.#runAgain) {
+      this.#runAgain = false;
+      this.#baseAt = clock.now();
+      this.#fire(this.#baseAt);
+      return;
+    }
     // Fixed rate from the previous due time; a run that overran skips the missed slots.
     this.#baseAt = Math.max(this.#baseAt + Math.max(1, period), clock.now());
     this.#arm();

@@ -99,13 +99,18 @@ export class SystemdNotifier {
     return Math.max(1, Math.floor(usec / 2000));
   }
 
-  /** Send WATCHDOG=1 every half period until stopWatchdog(); returns the interval used. */
-  startWatchdog(): number | undefined {
+  /**
+   * Send WATCHDOG=1 every half period until stopWatchdog(), but only on the
+   * ticks where `progressing()` (default always) says the daemon's work is
+   * moving: a wedged probe scheduler then lets systemd's WatchdogSec restart
+   * us. Returns the interval used.
+   */
+  startWatchdog(progressing: () => boolean = () => true): number | undefined {
     const interval = this.watchdogIntervalMs();
     if (interval === undefined || !this.enabled) return undefined;
     this.stopWatchdog();
     const tick = () => {
-      this.watchdog();
+      if (progressing()) this.watchdog();
       this.#watchdogTimer = this.#clock.setTimeout(tick, interval);
     };
     tick();

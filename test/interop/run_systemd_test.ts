@@ -106,6 +106,23 @@ await interopTest({
       liveness.healthy = true;
       await daemon.waitLog(/web\.service: restart restarted/);
 
+      // The unit leaves active: its PropertiesChanged signal over D-Bus withdraws at once,
+      // with no probe and no threshold (issue 14); back to active, the probes decide again.
+      await exa.waitForRoute("198.51.100.40/32", undefined, 10_000);
+      const unit = systemd.manager.units.get("web.service")!.unit;
+      const beforeStop = (await exa.updateLog()).length;
+      unit.setState("failed", "failed");
+      await daemon.waitLog(
+        /prefix 198\.51\.100\.40\/32: not ready \(unit state\): unit web\.service failed \(failed\)/,
+      );
+      await until(async () => {
+        const l = (await exa.updateLog()).slice(beforeStop);
+        return l.some((r) => r.kind === "update" && r.withdrawn.includes("198.51.100.40/32"))
+          ? true
+          : undefined;
+      }, "ExaBGP sees the withdraw on the unit state");
+      unit.setState("active", "running");
+
       // SIGTERM: every withdraw reaches ExaBGP before the session closes; exit 0.
       await exa.waitForRoute("198.51.100.40/32", undefined, 10_000);
       const before = (await exa.updateLog()).length;

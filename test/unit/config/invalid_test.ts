@@ -279,11 +279,42 @@ const cases: Case[] = [
     ],
   },
   {
-    name: "service type other than systemd",
+    name: "service type other than systemd or process",
     yaml: SPEAKER +
       "prefixes:\n  - ipAddress: 192.0.2.1/32\n    service: {name: nginx, type: docker}\n",
     errors: [
-      'config.yaml:6:34: prefixes[0].service.type: expected one of systemd, got "docker"',
+      'config.yaml:6:34: prefixes[0].service.type: expected one of systemd, process, got "docker"',
+    ],
+  },
+  {
+    name: "systemd service without a name",
+    yaml: SPEAKER + "prefixes:\n  - ipAddress: 192.0.2.1/32\n    service: {type: systemd}\n",
+    errors: [
+      "config.yaml:6:14: prefixes[0].service.name: expected the unit name for a systemd service",
+    ],
+  },
+  {
+    name: "process service with both pidFile and match",
+    yaml: SPEAKER +
+      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    service: {type: process, pidFile: /run/x.pid, match: x}\n",
+    errors: [
+      'config.yaml:6:39: prefixes[0].service.pidFile: expected exactly one of pidFile and match for a process service, got "/run/x.pid"',
+    ],
+  },
+  {
+    name: "process service with a bad regular expression",
+    yaml: SPEAKER +
+      'prefixes:\n  - ipAddress: 192.0.2.1/32\n    service: {type: process, match: "("}\n',
+    errors: [
+      'config.yaml:6:37: prefixes[0].service.match: expected a regular expression: Invalid regular expression: /(/: Unterminated group, got "("',
+    ],
+  },
+  {
+    name: "tcp watch given as a word",
+    yaml: SPEAKER +
+      "prefixes:\n  - ipAddress: 192.0.2.1/32\n    readinessProbe:\n      tcp: {port: 80, watch: yes}\n",
+    errors: [
+      'config.yaml:7:30: prefixes[0].readinessProbe.tcp.watch: expected true or false, got "yes"',
     ],
   },
   // ------------------------------------------------------------ probes

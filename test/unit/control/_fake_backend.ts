@@ -77,13 +77,15 @@ export class FakeBackend implements ControlBackend {
     }
     return direction === "sent" ? ROUTES : [];
   }
+  /** Prefixes reported as down and withdrawn, with their reason. */
+  withdrawn = new Map<string, string>();
   prefixes(): PrefixInfo[] {
     return [...this.configured].map((prefix) => ({
       name: prefix,
       prefix,
-      state: "up",
-      reason: "healthy",
-      announced: true,
+      state: this.withdrawn.has(prefix) ? "down" : "up",
+      reason: this.withdrawn.get(prefix) ?? "healthy",
+      announced: !this.withdrawn.has(prefix),
       sinceSeconds: 5,
       maintenance: false,
       drain: "none",

@@ -49,6 +49,29 @@ Deno.test("anycast peers prints a table of sessions", async () => {
   });
 });
 
+Deno.test("anycast peers lists the prefixes not announced and the mechanism that withdrew them", async () => {
+  await withServer(async (socket, backend) => {
+    const prefix = [...backend.configured][0]!;
+    backend.withdrawn.set(
+      prefix,
+      "unhealthy: process exit: process 12 exited (pid file /run/x.pid)",
+    );
+    const io = capture();
+    assert.equal(await runCli(["peers", "--socket", socket], io.ctx), 0);
+    const text = io.stdout();
+    assert.ok(text.startsWith("Peer "), text);
+    const tail = text.slice(text.indexOf("\nNot announced:\n"));
+    assert.match(
+      tail,
+      new RegExp(
+        `^\\nNot announced:\\nPrefix +State +Since +Reason\\n${
+          prefix.replace(/[./]/g, "\\$&")
+        } +down +\\S+ +unhealthy: process exit: process 12 exited \\(pid file /run/x\\.pid\\)\\n$`,
+      ),
+    );
+  });
+});
+
 Deno.test("anycast peers PEER --routes --json prints the routes sent", async () => {
   await withServer(async (socket, backend) => {
     const io = capture({ ANYCAST_SOCKET: socket });

@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../src/config/mod.ts";
-import { Daemon, diffConfig, statusSummary } from "../../../src/daemon/mod.ts";
+import { Daemon, type DaemonOptions, diffConfig, statusSummary } from "../../../src/daemon/mod.ts";
+import type { UnitState, UnitWatcher } from "../../../src/systemd/unit_state.ts";
+import { GRACEFUL_SHUTDOWN } from "../../../src/health/policy.ts";
 import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
 import { MemoryNetwork } from "../../../src/bgp/transport.ts";
 import { FakeClock } from "../../../src/util/clock.ts";
@@ -78,7 +80,7 @@ function ok(ok: boolean): ProbeResult {
   return { ok, durationMs: 1, reason: ok ? "fine" : "failing", target: "t", figures: {} };
 }
 
-async function harness(yaml: string) {
+async function harness(yaml: string, extra: Partial<DaemonOptions> = {}) {
   const clock = new FakeClock(0);
   const net = new MemoryNetwork();
   const peer = new BgpSpeaker({
@@ -134,6 +136,8 @@ async function harness(yaml: string) {
       clock,
     }),
     log: (level, message) => lines.push(`${level} ${message}`),
+    unitWatcher: false,
+    ...extra,
   });
   const rib = () => peer.sessions[0]!.adjRibIn;
   return { clock, peer, daemon, health, files, restarts, notes, lines, rib };
@@ -147,7 +151,11 @@ Deno.test("Daemon announces a probe-gated prefix only while its readiness passes
     h.health.http = false;
     await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdraw after 2 failures");
     assert.ok(h.rib().has("192.0.2.2/32"));
-    assert.ok(h.lines.some((l) => /192\.0\.2\.1\/32: up -> down \(unhealthy\): withdraw/.test(l)));
+    assert.ok(
+      h.lines.some((l) =>
+        /192\.0\.2\.1\/32: up -> down \(unhealthy: probe: .+\): withdraw/.test(l)
+      ),
+    );
     h.health.http = true;
     await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced again");
     assert.ok(h.notes.some((n) => /READY=1/.test(n)));
@@ -293,6 +301,170 @@ Deno.test("Daemon.reload() restarts only the session of a changed neighbor", asy
     assert.ok(h.lines.some((l) => /neighbors \+0 -0 ~1/.test(l)));
   } finally {
     await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon withdraws at once when the unit leaves active, and says it was the unit state", async () => {
+  let emit: ((s: UnitState) => void) | undefined;
+  const units: UnitWatcher = {
+    watch: (unit, onState) => {
+      assert.equal(unit, "web.service");
+      emit = onState;
+      onState({ activeState: "active", subState: "running" });
+      return () => (emit = undefined);
+    },
+    close: () => {},
+  };
+  const h = await harness(config(GATED), { unitWatcher: units });
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced");
+    const before = h.clock.now();
+    emit!({ activeState: "failed", subState: "failed" });
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdrawn");
+    assert.ok(h.clock.now() - before <= 50, "no probe period, no threshold (failureThreshold 2)");
+    assert.equal(
+      h.daemon.engine.status("192.0.2.1/32").reason,
+      "unhealthy: unit state: unit web.service failed (failed)",
+    );
+    assert.ok(h.lines.includes(
+      "warning prefix 192.0.2.1/32: not ready (unit state): unit web.service failed (failed)",
+    ));
+    emit!({ activeState: "active", subState: "running" });
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced again after the probes");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon withdraws a prefix whose process exits (pidfd), and announces it for the new pid", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-daemon-pw-" });
+  const pidFile = `${dir}/svc.pid`;
+  let child = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  await Deno.writeTextFile(pidFile, `${child.pid}\n`);
+  const h = await harness(config(`
+  - ipAddress: "192.0.2.3/32"
+    nextHop: "203.0.113.1"
+    service:
+      type: process
+      pidFile: ${pidFile}
+`));
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.3/32"), "announced while the process runs");
+    child.kill("SIGKILL");
+    await settle(h.clock, () => !h.rib().has("192.0.2.3/32"), "withdrawn on exit");
+    assert.equal(
+      h.daemon.engine.status("192.0.2.3/32").reason,
+      `unhealthy: process exit: process ${child.pid} exited (pid file ${pidFile})`,
+    );
+    await child.status;
+    child = new Deno.Command("sleep", { args: ["60"] }).spawn();
+    await Deno.writeTextFile(pidFile, `${child.pid}\n`);
+    await settle(h.clock, () => h.rib().has("192.0.2.3/32"), "announced for the new process");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Daemon: stalled health checks withdraw the prefix and stop WATCHDOG=1", async () => {
+  let hang = false;
+  const ref: { clock?: FakeClock } = {};
+  const notes: string[] = [];
+  const notifier = new SystemdNotifier({
+    env: (n) =>
+      ({ NOTIFY_SOCKET: "/notify", WATCHDOG_USEC: "1000000" } as Record<string, string>)[n],
+    sender: { send: (_p, data) => void notes.push(new TextDecoder().decode(data)) },
+    clock: {
+      now: () => ref.clock!.now(),
+      setTimeout: (fn, ms) => ref.clock!.setTimeout(fn, ms),
+      clearTimeout: (id) => ref.clock!.clearTimeout(id),
+    },
+  });
+  const h = await harness(config(GATED), {
+    notifier,
+    // Handlers that never return once `hang` is set, whatever their abort signal says.
+    probeRunner: () => hang ? new Promise<ProbeResult>(() => {}) : Promise.resolve(ok(true)),
+  });
+  ref.clock = h.clock;
+  const watchdogs = () => notes.filter((n) => n.includes("WATCHDOG=1")).length;
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32"), "announced");
+    const before = watchdogs();
+    await settle(h.clock, () => watchdogs() >= before + 3, "WATCHDOG=1 while probes progress");
+    hang = true;
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdrawn on the stall");
+    assert.match(
+      h.daemon.engine.status("192.0.2.1/32").reason,
+      /^unhealthy: stall: health checks stalled: no (readiness|liveness) probe result for \d+ ms \(limit 3000 ms\)$/,
+    );
+    assert.ok(h.lines.some((l) => l.includes("not ready (stall)")));
+    const stalled = watchdogs();
+    for (let i = 0; i < 100; i++) {
+      h.clock.tick(50);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.equal(watchdogs(), stalled, "no WATCHDOG=1 while the scheduler is stalled");
+  } finally {
+    await h.daemon.stop();
+    await h.peer.stop();
+  }
+});
+
+Deno.test("Daemon drains (RFC 8326) a prefix with drainTime while its unit is deactivating, withdraws when it is gone", async () => {
+  let emit: ((s: UnitState) => void) | undefined;
+  const units: UnitWatcher = {
+    watch: (_unit, onState) => {
+      emit = onState;
+      onState({ activeState: "active", subState: "running" });
+      return () => (emit = undefined);
+    },
+    close: () => {},
+  };
+  const h = await harness(
+    config(GATED.replace("    service:", "    drainTime: 30s\n    service:")),
+    {
+      unitWatcher: units,
+    },
+  );
+  const gshut = () =>
+    h.rib().get("192.0.2.1/32")?.attributes.communities?.includes(GRACEFUL_SHUTDOWN) === true;
+  try {
+    await h.daemon.start();
+    await settle(h.clock, () => h.rib().has("192.0.2.1/32") && !gshut(), "announced");
+    emit!({ activeState: "deactivating", subState: "stop-sigterm" });
+    await settle(h.clock, gshut, "announced with GRACEFUL_SHUTDOWN while the unit stops");
+    assert.equal(h.daemon.engine.status("192.0.2.1/32").state, "draining");
+    emit!({ activeState: "inactive", subState: "dead" });
+    await settle(h.clock, () => !h.rib().has("192.0.2.1/32"), "withdrawn once the unit is gone");
+    assert.equal(
+      h.daemon.engine.status("192.0.2.1/32").reason,
+      "unhealthy: unit state: unit web.service inactive (dead)",
+    );
+    emit!({ activeState: "active", subState: "running" });
+    await settle(
+      h.clock,
+      () => h.rib().has("192.0.2.1/32") && !gshut(),
+      "announced again, not drained, once the probes pass",
+    );
+  } finally {
+    // Shutdown drains for drainTime (30 s) on the fake clock: run it.
+    let stopped = false;
+    const stopping = h.daemon.stop().then(() => (stopped = true));
+    for (let i = 0; i < 2000 && !stopped; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      h.clock.tick(50);
+    }
+    await stopping;
     await h.peer.stop();
   }
 });

@@ -88,3 +88,33 @@ Deno.test("MaintenanceWatcher reports nothing from a check still running when it
   assert.deepEqual(seen, ["192.0.2.1/32=false"]);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("MaintenanceWatcher with watchFs sees a touched and a removed file at once, the poll an hour away", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "anycast-maint-" });
+  const path = `${dir}/maintenance`;
+  const seen: boolean[] = [];
+  const watcher = new MaintenanceWatcher(
+    [{ prefix: "p", path }, { prefix: "q", path: `${dir}/missing-dir/maintenance` }],
+    (prefix, exists) => void (prefix === "p" && seen.push(exists)),
+    { watchFs: true, intervalMs: 3_600_000 },
+  );
+  const until = async (n: number) => {
+    const end = Date.now() + 5000;
+    while (seen.length < n) {
+      if (Date.now() > end) throw new Error(`no change #${n} within 5 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  try {
+    await watcher.start();
+    assert.deepEqual(seen, [false]);
+    await Deno.writeTextFile(path, "");
+    await until(2);
+    await Deno.remove(path);
+    await until(3);
+    assert.deepEqual(seen, [false, true, false]);
+  } finally {
+    watcher.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

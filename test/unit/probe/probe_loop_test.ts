@@ -154,3 +154,46 @@ Deno.test("ProbeLoop treats a runner that throws synchronously as a failed run",
   assert.match(seen[0]!.result.reason, /sync boom/);
   await loop.stop();
 });
+
+Deno.test("ProbeLoop.runNow() runs at once and the schedule continues from there", async () => {
+  const clock = new FakeClock();
+  const starts: number[] = [];
+  const { loop } = loopWith(clock, () => {
+    starts.push(clock.now());
+    return Promise.resolve(result(true));
+  });
+  loop.start();
+  await advance(clock, 500);
+  loop.runNow();
+  await advance(clock, 1600);
+  assert.deepEqual(starts, [100, 500, 1500]);
+  await loop.stop();
+  loop.runNow();
+  await advance(clock, 2000);
+  assert.equal(starts.length, 3, "runNow() after stop() does nothing");
+});
+
+Deno.test("ProbeLoop.runNow() during a run starts the next one as soon as it ends", async () => {
+  const clock = new FakeClock();
+  const starts: number[] = [];
+  const { loop } = loopWith(clock, () => {
+    starts.push(clock.now());
+    return new Promise((resolve) => clock.setTimeout(() => resolve(result(true)), 50));
+  });
+  loop.start();
+  await advance(clock, 120);
+  loop.runNow();
+  await advance(clock, 40);
+  assert.deepEqual(starts, [100, 150]);
+  await advance(clock, 100);
+  await loop.stop();
+});
+
+Deno.test("ProbeLoop.stop() does not hang on a handler that ignores its abort signal", async () => {
+  const clock = new FakeClock();
+  const { loop } = loopWith(clock, () => new Promise<ProbeResult>(() => {}));
+  loop.start();
+  await advance(clock, 500); // the run started at 100 and timed out at 400
+  await loop.stop();
+  assert.equal(loop.running, false);
+});

@@ -1,8 +1,11 @@
 /**
  * A private D-Bus (a real dbus-daemon on a socket in a temp dir) with a
  * test-side stand-in for org.freedesktop.systemd1: Manager.GetUnit,
- * Manager.RestartUnit, StopUnit, KillUnit, StartUnit (systemd's signatures)
- * and Unit objects with an ActiveState property.
+ * Manager.LoadUnit, Subscribe, RestartUnit, StopUnit, KillUnit, StartUnit
+ * (systemd's signatures) and Unit objects with ActiveState and SubState
+ * properties. Every state change (`setState()`, and the jobs above) emits a
+ * real org.freedesktop.DBus.Properties.PropertiesChanged signal on the bus,
+ * as systemd does for subscribed clients.
  */
 import dbus from "dbus-next";
 
@@ -24,16 +27,42 @@ const BUS_CONFIG = (socket: string) =>
 
 class Unit extends dbus.interface.Interface {
   state = "active";
+  subState = "running";
   get ActiveState(): string {
     return this.state;
   }
+  get SubState(): string {
+    return this.subState;
+  }
+  /** Change the state and signal it (PropertiesChanged on org.freedesktop.systemd1.Unit). */
+  setState(active: string, sub: string): void {
+    this.state = active;
+    this.subState = sub;
+    dbus.interface.Interface.emitPropertiesChanged(
+      this,
+      { ActiveState: active, SubState: sub },
+      [],
+    );
+  }
 }
-Unit.configureMembers({ properties: { ActiveState: { signature: "s", access: "read" } } });
+Unit.configureMembers({
+  properties: {
+    ActiveState: { signature: "s", access: "read" },
+    SubState: { signature: "s", access: "read" },
+  },
+});
 
 class Manager extends dbus.interface.Interface {
   units = new Map<string, { path: string; unit: Unit }>();
   restarts: [string, string][] = [];
+  subscribers = 0;
   failRestart = false;
+  Subscribe(): void {
+    this.subscribers++;
+  }
+  LoadUnit(name: string): string {
+    return this.GetUnit(name);
+  }
   GetUnit(name: string): string {
     const entry = this.units.get(name);
     if (!entry) {
@@ -47,7 +76,7 @@ class Manager extends dbus.interface.Interface {
     }
     this.restarts.push([name, mode]);
     const entry = this.units.get(name);
-    if (entry) entry.unit.state = "active";
+    if (entry) entry.unit.setState("active", "running");
     return `/org/freedesktop/systemd1/job/${this.restarts.length}`;
   }
   /** Every StopUnit/KillUnit/StartUnit call, in order. */
@@ -57,24 +86,29 @@ class Manager extends dbus.interface.Interface {
   StopUnit(name: string, mode: string): string {
     this.jobs.push(`stop ${name} ${mode}`);
     const entry = this.units.get(name);
-    if (entry) entry.unit.state = this.stopHangs ? "deactivating" : "inactive";
+    if (entry) {
+      if (this.stopHangs) entry.unit.setState("deactivating", "stop-sigterm");
+      else entry.unit.setState("inactive", "dead");
+    }
     return `/org/freedesktop/systemd1/job/${this.jobs.length}`;
   }
   KillUnit(name: string, whom: string, signal: number): void {
     this.jobs.push(`kill ${name} ${whom} ${signal}`);
     const entry = this.units.get(name);
-    if (entry && signal === 9) entry.unit.state = "failed";
+    if (entry && signal === 9) entry.unit.setState("failed", "failed");
   }
   StartUnit(name: string, mode: string): string {
     this.jobs.push(`start ${name} ${mode}`);
     const entry = this.units.get(name);
-    if (entry) entry.unit.state = "active";
+    if (entry) entry.unit.setState("active", "running");
     return `/org/freedesktop/systemd1/job/${this.jobs.length}`;
   }
 }
 Manager.configureMembers({
   methods: {
     GetUnit: { inSignature: "s", outSignature: "o" },
+    LoadUnit: { inSignature: "s", outSignature: "o" },
+    Subscribe: { inSignature: "", outSignature: "" },
     RestartUnit: { inSignature: "ss", outSignature: "o" },
     StopUnit: { inSignature: "ss", outSignature: "o" },
     KillUnit: { inSignature: "ssi", outSignature: "" },
