@@ -14,18 +14,25 @@
  * @module
  */
 import net from "node:net";
+import { libc } from "../net/libc.ts";
+import type { TcpSecurity } from "../net/tcp_security.ts";
+import { nativeTransport, type NativeTransportOptions } from "./native_transport.ts";
 
 export interface ConnectOptions {
   hostname: string;
   port: number;
   /** Source address to bind before connecting. */
   localAddress?: string;
+  /** TTL, GTSM, TCP MD5, TCP-AO (`nativeTransport` only; `nodeNetTransport` refuses them). */
+  security?: TcpSecurity;
   signal?: AbortSignal;
 }
 
 export interface ListenOptions {
   hostname: string;
   port: number;
+  /** Per peer address: keys for the listener, TTLs for accepted sockets (`nativeTransport`). */
+  peers?: ReadonlyMap<string, TcpSecurity>;
 }
 
 /** One established TCP connection. */
@@ -53,6 +60,8 @@ export interface BgpConnection {
 export interface BgpListener {
   readonly hostname: string;
   readonly port: number;
+  /** Replace the per-peer settings (a reload added or changed a neighbor). */
+  setPeers?(peers: ReadonlyMap<string, TcpSecurity>): void;
   close(): void;
 }
 
@@ -72,7 +81,8 @@ const READ_HIGH_WATER = 1 << 20;
 /** Longest a closing connection keeps reading (and discarding) before it is destroyed. */
 export const LINGER_MS = 3000;
 
-class TcpConnection implements BgpConnection {
+/** A `BgpConnection` over a `node:net` socket (also one made from a native fd). */
+export class TcpConnection implements BgpConnection {
   readonly localAddress: string;
   readonly localPort: number;
   readonly remoteAddress: string;
@@ -86,12 +96,16 @@ class TcpConnection implements BgpConnection {
   #lingering = false;
   #finished: Promise<void>;
 
-  constructor(socket: net.Socket) {
+  /** `ends` gives the addresses when the socket cannot tell (one made from an fd). */
+  constructor(
+    socket: net.Socket,
+    ends?: { localAddress: string; localPort: number; remoteAddress: string; remotePort: number },
+  ) {
     this.#socket = socket;
-    this.localAddress = plainAddress(socket.localAddress);
-    this.localPort = socket.localPort ?? 0;
-    this.remoteAddress = plainAddress(socket.remoteAddress);
-    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = ends?.localAddress ?? plainAddress(socket.localAddress);
+    this.localPort = ends?.localPort ?? socket.localPort ?? 0;
+    this.remoteAddress = ends?.remoteAddress ?? plainAddress(socket.remoteAddress);
+    this.remotePort = ends?.remotePort ?? socket.remotePort ?? 0;
     socket.setNoDelay(true);
     this.#finished = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (data: Uint8Array) => {
@@ -191,9 +205,20 @@ class TcpConnection implements BgpConnection {
   }
 }
 
-/** The real transport: TCP over node:net. */
-export const tcpTransport: Transport = {
+/**
+ * TCP over node:net alone: no TTL, GTSM, MD5 or TCP-AO. Used where libc
+ * cannot be opened (not Linux, no FFI permission) or with ANYCAST_TCP=node.
+ */
+export const nodeNetTransport: Transport = {
   connect(options: ConnectOptions): Promise<BgpConnection> {
+    const s = options.security;
+    if (s?.md5Key || s?.tcpAo || s?.minTtl !== undefined) {
+      return Promise.reject(
+        new Error(
+          `Cannot connect to ${options.hostname}:${options.port}: TCP MD5, TCP-AO and GTSM need the native transport (Linux, --allow-ffi)`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) {
         reject(new Error("Cannot connect: aborted"));
@@ -223,6 +248,17 @@ export const tcpTransport: Transport = {
 
   listen(options: ListenOptions, onConnection: (conn: BgpConnection) => void) {
     return new Promise<BgpListener>((resolve, reject) => {
+      const keyed = [...options.peers?.values() ?? []].some((s) =>
+        s.md5Key || s.tcpAo || s.minTtl !== undefined
+      );
+      if (keyed) {
+        reject(
+          new Error(
+            `Cannot listen on ${options.hostname}:${options.port}: TCP MD5, TCP-AO and GTSM need the native transport (Linux, --allow-ffi)`,
+          ),
+        );
+        return;
+      }
       const server = net.createServer((socket) => onConnection(new TcpConnection(socket)));
       server.once("error", (err) =>
         reject(
@@ -239,6 +275,34 @@ export const tcpTransport: Transport = {
       });
     });
   },
+};
+
+/**
+ * Which transport runs the sessions: the native one on Linux (same
+ * throughput as node:net, measured with `deno task bench:bgp`, and it can
+ * set TTL, GTSM, MD5, TCP-AO); `ANYCAST_TCP=node` forces node:net.
+ */
+export function createTcpTransport(options: NativeTransportOptions = {}): Transport {
+  let choice: string | undefined;
+  try {
+    choice = Deno.env.get("ANYCAST_TCP");
+  } catch { /* no env permission: the default */ }
+  if (choice === "node" || Deno.build.os !== "linux") return nodeNetTransport;
+  try {
+    libc();
+  } catch {
+    return nodeNetTransport;
+  }
+  return nativeTransport(options);
+}
+
+let shared: Transport | undefined;
+
+/** The default transport (see {@link createTcpTransport}), chosen on first use. */
+export const tcpTransport: Transport = {
+  connect: (options) => (shared ??= createTcpTransport()).connect(options),
+  listen: (options, onConnection) =>
+    (shared ??= createTcpTransport()).listen(options, onConnection),
 };
 
 // ---------------------------------------------------------------- in memory
