@@ -22,7 +22,7 @@ import {
   TCP_AO_ADD_KEY,
   TCP_MD5SIG,
 } from "./libc.ts";
-import { encodeSockaddr, familyOfAddress, SOCKADDR_STORAGE_SIZE } from "./sockaddr.ts";
+import { encodeSockaddr, familyOfAddress } from "./sockaddr.ts";
 
 /** RFC 2385 keys are at most TCP_MD5SIG_MAXKEYLEN (80) bytes on Linux. */
 export const MD5_MAX_KEY_LENGTH = 80;
