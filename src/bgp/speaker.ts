@@ -15,7 +15,9 @@ import type { FsmStateName } from "./fsm.ts";
 import { CeaseSubcode } from "./message/types.ts";
 import type { RouteSpec } from "./route.ts";
 import { BgpSession, type MessageCounters, type SessionStatus } from "./session.ts";
-import { type BgpListener, tcpTransport, type Transport } from "./transport.ts";
+import { type BgpListener, createTcpTransport, type Transport } from "./transport.ts";
+import { tcpSecurityFor, withSecurity } from "./tcp_security.ts";
+import type { TcpSecurity } from "../net/tcp_security.ts";
 
 export interface SpeakerOptions {
   speaker: SpeakerConfig;
@@ -87,8 +89,13 @@ export class BgpSpeaker {
   #started = false;
   #listening = false;
 
+  /** The transport sessions and listeners use (default: native TCP on Linux, see transport.ts). */
+  #transport: Transport;
+
   constructor(options: SpeakerOptions) {
     this.#options = options;
+    this.#transport = options.transport ??
+      createTcpTransport(options.log ? { log: options.log } : {});
     for (const neighbor of options.neighbors) this.#sessions.push(this.#createSession(neighbor));
   }
 
@@ -100,7 +107,7 @@ export class BgpSpeaker {
         localAsn: s.asn,
         routerId: s.routerId,
         neighbor,
-        transport: options.transport ?? tcpTransport,
+        transport: withSecurity(this.#transport, () => tcpSecurityFor(neighbor, s.asn)),
         clock: options.clock ?? systemClock,
         ...(s.gracefulRestartEnabled
           ? {
@@ -137,6 +144,7 @@ export class BgpSpeaker {
     }
     const session = this.#createSession(neighbor);
     this.#sessions.push(session);
+    this.#refreshListenerPeers();
     // It reads the shared table when it reaches Established. BFD may hold it (RFC 5882 §4.3).
     if (this.#started && !options.hold?.(neighbor.address)) session.start();
     return session;
@@ -153,6 +161,7 @@ export class BgpSpeaker {
     const session = this.#sessions.find((s) => s.neighbor.address === address);
     if (!session) return false;
     this.#sessions = this.#sessions.filter((s) => s !== session);
+    this.#refreshListenerPeers();
     session.useTable(new Map());
     await this.#settled([session]);
     session.stop({ ceaseSubcode: options.subcode ?? CeaseSubcode.PEER_DECONFIGURED });
@@ -250,25 +259,63 @@ export class BgpSpeaker {
     return n.localAddress ?? (n.address.includes(":") ? "::" : "0.0.0.0");
   }
 
+  /**
+   * Keys and TTLs of the neighbors a listener on `hostname` accepts (MD5 and
+   * TCP-AO keys must sit on the listener before the peer's SYN arrives).
+   */
+  #listenerPeers(hostname: string): Map<string, TcpSecurity> {
+    const peers = new Map<string, TcpSecurity>();
+    const wildcard = hostname === "0.0.0.0" || hostname === "::";
+    for (const session of this.#sessions) {
+      const n = session.neighbor;
+      if (!wildcard && n.localAddress !== undefined && n.localAddress !== hostname) continue;
+      try {
+        peers.set(n.address, tcpSecurityFor(n, this.#options.speaker.asn));
+      } catch (e) {
+        this.#options.log?.(
+          "error",
+          `neighbor ${n.address}: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    }
+    return peers;
+  }
+
+  #refreshListenerPeers(): void {
+    for (const l of this.#listeners) {
+      try {
+        l.setPeers?.(this.#listenerPeers(l.hostname));
+      } catch (e) {
+        this.#options.log?.(
+          "error",
+          `listener ${l.hostname}: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    }
+  }
+
   async #openListener(hostname: string, required = true): Promise<void> {
-    const transport = this.#options.transport ?? tcpTransport;
+    const transport = this.#transport;
     const port = this.#options.speaker.listenPort;
     let listener: BgpListener;
     try {
-      listener = await transport.listen({ hostname, port }, (conn) => {
-        // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
-        const session = this.#sessions.find((s) =>
-          s.neighbor.address === conn.remoteAddress &&
-          (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
-            hostname === "0.0.0.0" || hostname === "::")
-        );
-        if (!session) {
-          this.#options.log?.("info", `refused connection from ${conn.remoteAddress}`);
-          conn.close();
-          return;
-        }
-        session.acceptIncoming(conn);
-      });
+      listener = await transport.listen(
+        { hostname, port, peers: this.#listenerPeers(hostname) },
+        (conn) => {
+          // Any configured neighbor may use a listener; a collision is resolved by RFC 4271 §6.8.
+          const session = this.#sessions.find((s) =>
+            s.neighbor.address === conn.remoteAddress &&
+            (!s.neighbor.localAddress || s.neighbor.localAddress === conn.localAddress ||
+              hostname === "0.0.0.0" || hostname === "::")
+          );
+          if (!session) {
+            this.#options.log?.("info", `refused connection from ${conn.remoteAddress}`);
+            conn.close();
+            return;
+          }
+          session.acceptIncoming(conn);
+        },
+      );
     } catch (err) {
       if (required) throw err;
       this.#options.log?.(

@@ -148,9 +148,10 @@ export class Locator {
 }
 
 /** Messages for keys we know but refuse, by key name. */
-export const REFUSED_KEYS: Readonly<Record<string, string>> = {
-  password: "TCP MD5 (password) cannot be set through Deno's socket API; not supported yet",
-};
+export const REFUSED_KEYS: Readonly<Record<string, string>> = {};
+
+/** Keys whose values are secrets (TCP MD5, TCP-AO, BFD auth): never echoed. */
+const SECRET_KEYS = new Set(["password", "secret"]);
 
 /** Turn the zod issues of one parse into positioned errors. */
 export function issuesToErrors(
@@ -185,7 +186,9 @@ export function issuesToErrors(
     const value = present ? at.valueAt(path) : issue.input;
     let message = issue.message;
     const isCollection = value !== null && typeof value === "object";
-    if (message.startsWith("expected") && !(code === "custom" && isCollection)) {
+    // A secret's value never appears in an error message.
+    const secret = SECRET_KEYS.has(String(path[path.length - 1]));
+    if (message.startsWith("expected") && !(code === "custom" && isCollection) && !secret) {
       const got = value === undefined ? "" : `, got ${describeValue(value)}`;
       message = message.includes("%got%") ? message.replace("%got%", got) : message + got;
     }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { Secret } from "./secret.ts";
 
 /** Which input dialect a file was written in. */
 export type Dialect = "native" | "anycastd";
@@ -101,6 +102,14 @@ export interface NeighborConfig {
   ebgpMultihop: boolean;
   /** TTL used for eBGP multihop (default 255 when multihop, else 1). */
   ebgpMultihopTtl: number;
+  /** TCP MD5 key (RFC 2385); prints redacted. */
+  password?: Secret;
+  /** File holding the TCP MD5 key, read at each connect. */
+  passwordFile?: string;
+  /** GTSM (RFC 5082): the peer is at most this many hops away; we send TTL 255. */
+  ttlSecurity?: number;
+  /** TCP-AO (RFC 5925). */
+  tcpAo?: TcpAoConfig;
   families: Family[];
   description?: string;
   /** Inbound prefix limit; exceeding it sends Cease subcode 1 (RFC 4486). */
@@ -112,6 +121,16 @@ export interface NeighborConfig {
   maxPrefixesRestart?: number | "never";
   /** BFD for this neighbor, merged with the global `bfd` defaults; undefined = off. */
   bfd?: BfdSessionConfig;
+}
+
+export interface TcpAoConfig {
+  /** SendID (0-255). */
+  keyId: number;
+  /** RecvID, advertised as RNextKeyID (default keyId). */
+  rnextKeyId: number;
+  algorithm: "hmac(sha1)" | "cmac(aes128)" | "hmac(sha256)";
+  secret?: Secret;
+  secretFile?: string;
 }
 
 /** Attributes that can differ per prefix state (up / down / disabled / drain). */
@@ -368,6 +387,22 @@ export interface BfdSessionConfig {
   passive: boolean;
   /** Keep BGP down until BFD is Up (default true). */
   holdBgpUntilUp: boolean;
+  /** Multihop: lowest received TTL accepted (default 254); single hop always needs 255. */
+  minimumTtl?: number;
+  /** RFC 5880 §6.7 authentication; undefined = none. */
+  auth?: BfdAuthSettings;
+}
+
+export interface BfdAuthSettings {
+  type:
+    | "simple-password"
+    | "keyed-md5"
+    | "meticulous-keyed-md5"
+    | "keyed-sha1"
+    | "meticulous-keyed-sha1";
+  keyId: number;
+  secret?: Secret;
+  secretFile?: string;
 }
 
 export interface BfdDefaults extends BfdSessionConfig {

@@ -37,6 +37,18 @@ import { isIPv6LinkLocal, parseAddress, parsePrefix } from "./_net.ts";
 import { assignedAddress } from "./_assigned_address.ts";
 import { nativeFleet } from "./fleet_schema.ts";
 
+/** RFC 5880 6.7 authentication types, as `bfd.auth.type`. */
+export const BFD_AUTH_TYPES = [
+  "simple-password",
+  "keyed-md5",
+  "meticulous-keyed-md5",
+  "keyed-sha1",
+  "meticulous-keyed-sha1",
+] as const;
+
+/** TCP-AO MAC algorithms by their Linux crypto names. */
+export const TCP_AO_ALGORITHMS = ["hmac(sha1)", "cmac(aes128)", "hmac(sha256)"] as const;
+
 /** Names of the probe handler keys, in the order they are documented. */
 export const PROBE_HANDLER_KEYS = [
   "http",
@@ -159,6 +171,33 @@ const bfdTimers = {
   passive: bool().optional().describe("Wait for the peer to send first (RFC 5880 6.1)"),
   multihop: bool().optional().describe("RFC 5883 multihop session (port 4784)"),
   holdBgpUntilUp: bool().optional().describe("Keep BGP down until BFD is Up (default true)"),
+  minimumTtl: intRange(1, 255).optional().describe(
+    "Multihop only: drop packets received with a lower TTL (default 254; single hop always requires 255, RFC 5881 5)",
+  ),
+  auth: mapping({
+    type: oneOf(BFD_AUTH_TYPES).describe("RFC 5880 6.7 authentication type"),
+    keyId: intRange(0, 255).describe("Auth Key ID sent and required"),
+    secret: nonEmpty().optional().describe(
+      "Shared secret: 1-16 bytes (password, MD5) or 1-20 (SHA1); redacted in output",
+    ),
+    secretFile: nonEmpty().optional().describe("File holding the secret (first line)"),
+  }).superRefine(guard((v, ctx) => {
+    if ((v.secret === undefined) === (v.secretFile === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "expected exactly one of secret, secretFile",
+      });
+    }
+    const max = v.type.endsWith("sha1") ? 20 : 16;
+    if (v.secret !== undefined && new TextEncoder().encode(v.secret).length > max) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secret"],
+        message: `expected at most ${max} bytes for ${v.type} (RFC 5880 4.2-4.4)`,
+      });
+    }
+  })).optional().describe("BFD authentication (RFC 5880 6.7)"),
 };
 
 const bfd = mapping({
@@ -200,6 +239,35 @@ const neighbor = mapping({
   connectRetry: duration().optional().describe("Connect retry time (default 5s)"),
   ebgpMultihopEnabled: bool().optional().describe("Allow eBGP over more than one hop"),
   ebgpMultihopTtl: intRange(1, 255).optional().describe("TTL when multihop (default 255)"),
+  password: nonEmpty().optional().describe(
+    "TCP MD5 signature key (RFC 2385), 1-80 bytes; redacted in output and logs",
+  ),
+  passwordFile: nonEmpty().optional().describe("File holding the TCP MD5 key (first line)"),
+  ttlSecurity: intRange(1, 254).optional().describe(
+    "GTSM (RFC 5082): the peer is at most this many hops away; send TTL 255, accept >= 256 - hops",
+  ),
+  tcpAo: mapping({
+    keyId: intRange(0, 255).describe("SendID: the KeyID of our segments (RFC 5925 3.1)"),
+    rnextKeyId: intRange(0, 255).optional().describe(
+      "RecvID: the KeyID the peer must use, sent as RNextKeyID (default keyId)",
+    ),
+    algorithm: oneOf(TCP_AO_ALGORITHMS).optional().describe(
+      "MAC algorithm (default hmac(sha1), RFC 5926 HMAC-SHA-1-96)",
+    ),
+    secret: nonEmpty().optional().describe("Master key, 1-80 bytes; redacted in output"),
+    secretFile: nonEmpty().optional().describe("File holding the master key (first line)"),
+  }).superRefine(guard((v, ctx) => {
+    if ((v.secret === undefined) === (v.secretFile === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "expected exactly one of secret, secretFile",
+      });
+    }
+    if (v.secret !== undefined && new TextEncoder().encode(v.secret).length > 80) {
+      ctx.addIssue({ code: "custom", path: ["secret"], message: "expected at most 80 bytes" });
+    }
+  })).optional().describe("TCP-AO (RFC 5925; Linux 6.7 or later with CONFIG_TCP_AO)"),
   families: families.optional().describe("AFI/SAFIs (default the family of address)"),
   maxPrefixes: intRange(1, Number.MAX_SAFE_INTEGER).optional().describe(
     "Inbound prefix limit (RFC 4486 Cease)",
@@ -210,6 +278,31 @@ const neighbor = mapping({
   ),
   bfd: neighborBfd.optional().describe("BFD for this neighbor: true, false or overrides"),
 }).superRefine(guard((v, ctx) => {
+  const fail = (path: string, message: string) =>
+    ctx.addIssue({
+      code: "custom",
+      path: [path],
+      input: (v as Record<string, unknown>)[path],
+      message,
+    });
+  if (v.password !== undefined && v.passwordFile !== undefined) {
+    fail("passwordFile", "expected one of password, passwordFile, not both");
+  }
+  if (v.password !== undefined && new TextEncoder().encode(v.password).length > 80) {
+    fail("password", "expected at most 80 bytes (TCP_MD5SIG_MAXKEYLEN)");
+  }
+  if ((v.password !== undefined || v.passwordFile !== undefined) && v.tcpAo !== undefined) {
+    fail("tcpAo", "TCP-AO and a TCP MD5 password exclude each other (RFC 5925 7.7)");
+  }
+  if (
+    v.ttlSecurity !== undefined &&
+    (v.ebgpMultihopEnabled === true || v.ebgpMultihopTtl !== undefined)
+  ) {
+    fail(
+      "ttlSecurity",
+      "ttlSecurity (GTSM) and ebgpMultihop exclude each other: GTSM always sends TTL 255 and sets the hop count with ttlSecurity (RFC 5082 3)",
+    );
+  }
   const whole = (d: string | number) => parseDuration(d) % 1000 === 0;
   if (v.holdTime !== undefined) {
     const ms = parseDuration(v.holdTime);

@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { Secret } from "./secret.ts";
 import type {
   AnycastConfig,
+  BfdAuthSettings,
   BfdDefaults,
   BfdSessionConfig,
   Family,
@@ -16,6 +18,7 @@ import type {
   ProbeConfig,
   RouteAttributes,
   ServiceUnit,
+  TcpAoConfig,
 } from "./model.ts";
 import type {
   NativeBfdTimers,
@@ -85,6 +88,31 @@ function bfdSession(base: BfdSessionConfig, o: NativeBfdTimers | undefined): Bfd
     multiplier: o?.detectionMultiplier ?? base.multiplier,
     passive: o?.passive ?? base.passive,
     holdBgpUntilUp: o?.holdBgpUntilUp ?? base.holdBgpUntilUp,
+    ...(o?.minimumTtl !== undefined
+      ? { minimumTtl: o.minimumTtl }
+      : base.minimumTtl !== undefined
+      ? { minimumTtl: base.minimumTtl }
+      : {}),
+    ...(o?.auth !== undefined ? { auth: bfdAuth(o.auth) } : base.auth ? { auth: base.auth } : {}),
+  };
+}
+
+function bfdAuth(a: NonNullable<NativeBfdTimers["auth"]>): BfdAuthSettings {
+  return {
+    type: a.type,
+    keyId: a.keyId,
+    ...(a.secret !== undefined ? { secret: new Secret(a.secret) } : {}),
+    ...(a.secretFile !== undefined ? { secretFile: a.secretFile } : {}),
+  };
+}
+
+function tcpAo(a: NonNullable<NativeNeighbor["tcpAo"]>): TcpAoConfig {
+  return {
+    keyId: a.keyId,
+    rnextKeyId: a.rnextKeyId ?? a.keyId,
+    algorithm: a.algorithm ?? "hmac(sha1)",
+    ...(a.secret !== undefined ? { secret: new Secret(a.secret) } : {}),
+    ...(a.secretFile !== undefined ? { secretFile: a.secretFile } : {}),
   };
 }
 
@@ -140,6 +168,10 @@ function translateNeighbor(
     connectRetry: ms(n.connectRetry, DEFAULTS.connectRetry * 1000) / 1000,
     ebgpMultihop: multihop,
     ebgpMultihopTtl: n.ebgpMultihopTtl ?? (multihop ? DEFAULTS.multihopTtl : 1),
+    ...(n.password !== undefined ? { password: new Secret(n.password) } : {}),
+    ...(n.passwordFile !== undefined ? { passwordFile: n.passwordFile } : {}),
+    ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
+    ...(n.tcpAo !== undefined ? { tcpAo: tcpAo(n.tcpAo) } : {}),
     families: n.families ?? defaultFamilies(family, prefixes),
     ...(n.description !== undefined ? { description: n.description } : {}),
     ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),

@@ -107,10 +107,53 @@ const cases: Case[] = [
   },
   // ------------------------------------------------------------ neighbors
   {
-    name: "neighbor password is refused",
-    yaml: SPEAKER + "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    password: s3cret\n",
+    name: "neighbor password together with passwordFile",
+    yaml: SPEAKER +
+      "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    password: s3cret\n    passwordFile: /etc/k\n",
     errors: [
-      "config.yaml:7:5: neighbors[0].password: TCP MD5 (password) cannot be set through Deno's socket API; not supported yet",
+      "config.yaml:8:19: neighbors[0].passwordFile: expected one of password, passwordFile, not both, got \"/etc/k\"",
+    ],
+  },
+  {
+    name: "neighbor password longer than 80 bytes",
+    yaml: SPEAKER +
+      `neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    password: ${"x".repeat(81)}\n`,
+    errors: [
+      "config.yaml:7:15: neighbors[0].password: expected at most 80 bytes (TCP_MD5SIG_MAXKEYLEN)",
+    ],
+  },
+  {
+    name: "neighbor password together with tcpAo",
+    yaml: SPEAKER +
+      "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    password: a\n    tcpAo: { keyId: 1, secret: b }\n",
+    errors: [
+      "config.yaml:8:12: neighbors[0].tcpAo: TCP-AO and a TCP MD5 password exclude each other (RFC 5925 7.7)",
+    ],
+  },
+  {
+    name: "neighbor ttlSecurity together with ebgpMultihop",
+    yaml: SPEAKER +
+      "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    ttlSecurity: 1\n    ebgpMultihopEnabled: true\n    ebgpMultihopTtl: 3\n",
+    errors: [
+      "config.yaml:7:18: neighbors[0].ttlSecurity: ttlSecurity (GTSM) and ebgpMultihop exclude each other: GTSM always sends TTL 255 and sets the hop count with ttlSecurity (RFC 5082 3)",
+    ],
+  },
+  {
+    name: "neighbor ttlSecurity of 255 hops",
+    yaml: SPEAKER + "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    ttlSecurity: 255\n",
+    errors: ["config.yaml:7:18: neighbors[0].ttlSecurity: expected integer 1-254, got 255"],
+  },
+  {
+    name: "neighbor tcpAo without a secret",
+    yaml: SPEAKER + "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    tcpAo: { keyId: 1 }\n",
+    errors: ["config.yaml:7:12: neighbors[0].tcpAo: expected exactly one of secret, secretFile"],
+  },
+  {
+    name: "bfd auth secret too long for keyed-md5",
+    yaml: SPEAKER +
+      "bfd:\n  auth: { type: keyed-md5, keyId: 2, secret: \"12345678901234567\" }\n",
+    errors: [
+      "config.yaml:5:46: bfd.auth.secret: expected at most 16 bytes for keyed-md5 (RFC 5880 4.2-4.4)",
     ],
   },
   {
