@@ -55,7 +55,9 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
     // strict bind: listen on our own address only, never 0.0.0.0:179 (lab rule 2).
     "  strict bind yes;",
     // BIRD refuses a direct neighbour on 127/8 ("Invalid remote address") without multihop.
-    ...(n.multihop || n.address.startsWith("127.") ? ["  multihop;"] : []),
+    ...((n.multihop || n.address.startsWith("127.")) && n.ttlSecurity === undefined
+      ? ["  multihop;"]
+      : []),
     `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`,
     // start delay (default 5 s) holds off the first connect after start and restart.
     "  connect retry time 1; connect delay time 1; start delay time 1;",
@@ -63,6 +65,8 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
     "  error wait time 1, 5;",
   ];
   if (n.passive) lines.push("  passive on;");
+  if (n.password !== undefined) lines.push(`  password "${n.password}";`);
+  if (n.ttlSecurity !== undefined) lines.push("  ttl security yes;");
   if (n.bfd) lines.push("  bfd yes;");
   if (n.debugRoutes) lines.push("  debug { routes };");
   if (n.gracefulRestart) {

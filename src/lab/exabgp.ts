@@ -32,6 +32,8 @@ function neighborBlock(opts: PeerOptions, n: NeighborOptions): string {
   ];
   if (n.port) lines.push(`  connect ${n.port};`);
   if (n.passive) lines.push("  passive true;");
+  if (n.password !== undefined) lines.push(`  md5-password ${n.password};`);
+  if (n.ttlSecurity !== undefined) lines.push(`  incoming-ttl ${256 - n.ttlSecurity};`);
   lines.push("  capability {", "    route-refresh;");
   if (n.gracefulRestart) lines.push(`    graceful-restart ${n.gracefulRestart.restartTime};`);
   lines.push("  }");

@@ -97,7 +97,9 @@ function neighborLines(n: NeighborOptions, opts: PeerOptions): string[] {
   ];
   if (n.port) lines.push(` neighbor ${a} port ${n.port}`);
   if (n.passive) lines.push(` neighbor ${a} passive`);
-  if (n.multihop) lines.push(` neighbor ${a} ebgp-multihop 255`);
+  if (n.multihop && n.ttlSecurity === undefined) lines.push(` neighbor ${a} ebgp-multihop 255`);
+  if (n.password !== undefined) lines.push(` neighbor ${a} password ${n.password}`);
+  if (n.ttlSecurity !== undefined) lines.push(` neighbor ${a} ttl-security hops ${n.ttlSecurity}`);
   if (n.bfd) lines.push(` neighbor ${a} bfd`, ` neighbor ${a} bfd profile acst`);
   return lines;
 }

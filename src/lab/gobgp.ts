@@ -95,6 +95,7 @@ function neighborToml(opts: PeerOptions, n: PeerOptions["neighbors"][number]): s
     "  [neighbors.config]",
     `    neighbor-address = "${n.address}"`,
     `    peer-as = ${n.asn}`,
+    ...(n.password !== undefined ? [`    auth-password = "${n.password}"`] : []),
     "  [neighbors.transport.config]",
     `    local-address = "${opts.address}"`,
     ...(n.port ? [`    remote-port = ${n.port}`] : []),
@@ -105,7 +106,13 @@ function neighborToml(opts: PeerOptions, n: PeerOptions["neighbors"][number]): s
     `    keepalive-interval = ${Math.max(1, Math.floor(hold / 3))}`,
     "    idle-hold-time-after-reset = 1",
   ];
-  if (n.multihop) {
+  if (n.ttlSecurity !== undefined) {
+    lines.push(
+      "  [neighbors.ttl-security.config]",
+      "    enabled = true",
+      `    ttl-min = ${256 - n.ttlSecurity}`,
+    );
+  } else if (n.multihop) {
     lines.push(
       "  [neighbors.ebgp-multihop.config]",
       "    enabled = true",

@@ -31,6 +31,10 @@ export interface NeighborOptions {
   bfd?: boolean;
   /** BIRD only: log every route received from this neighbour, with a millisecond time (benchmarks). */
   debugRoutes?: boolean;
+  /** TCP MD5 password (RFC 2385): BIRD `password`, FRR `neighbor … password`, GoBGP `auth-password`, ExaBGP `md5-password`. */
+  password?: string;
+  /** GTSM (RFC 5082) with this many hops: BIRD `ttl security yes` (+ `multihop N` beyond one hop), FRR `ttl-security hops N`, GoBGP `ttl-security`. */
+  ttlSecurity?: number;
 }
 
 /** BFD timers of a peer (BIRD `protocol bfd`, FRR bfdd profile). */
