@@ -19,12 +19,21 @@
  *    during and after the transfer (hold time 9 s: one every 3 s), and its
  *    session state at the end.
  *
+ * Each of our measurements runs on both TCP transports in the same run:
+ * the native one (libc sockets handed to node:net's stream, the default on
+ * Linux) and plain node:net (`ANYCAST_TCP=node`); `nativeVsNodeNet` gives
+ * native/node ratios (deliver: seconds, lower is better; receive: routes/s,
+ * higher is better).
+ *
  * Usage: `deno task bench:bgp [--deliver 100000] [--receive 1000000]
- *   [--only ours,gobgp,exabgp,bird,receive-bird,receive-gobgp,receive-raw]`
+ *   [--only ours,gobgp,exabgp,bird,receive-bird,receive-gobgp,receive-raw]
+ *   [--transports native,node]`
  *
  * @module
  */
 import { BgpSpeaker } from "../src/bgp/speaker.ts";
+import { nativeTransport } from "../src/bgp/native_transport.ts";
+import { nodeNetTransport, type Transport } from "../src/bgp/transport.ts";
 import { encodeMessage } from "../src/bgp/message/codec.ts";
 import { messageLength } from "../src/bgp/message/header.ts";
 import { encodeUpdates } from "../src/bgp/message/pack.ts";
@@ -52,6 +61,12 @@ const ONLY = new Set(
   flag("only", "ours,gobgp,exabgp,bird,receive-bird,receive-gobgp,receive-raw").split(","),
 );
 const TIMEOUT_MS = 600_000;
+type TransportName = "native" | "node";
+const TRANSPORTS = flag("transports", "native,node").split(",") as TransportName[];
+const transportOf = (t: TransportName): Transport =>
+  t === "node" ? nodeNetTransport : nativeTransport();
+/** Result key: "ours" / "receive-bird" for native, "...-node" for node:net. */
+const keyed = (base: string, t: TransportName) => (t === "native" ? base : `${base}-node`);
 
 /** Our speaker's address: inside the harness's benchmark block 127.0.1.0/24, unused by it. */
 const SPEAKER = "127.0.1.45";
@@ -71,8 +86,9 @@ async function until(what: string, cond: () => boolean, intervalMs = 100): Promi
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function ourSpeaker(peer: string, peerAsn: number): BgpSpeaker {
+function ourSpeaker(peer: string, peerAsn: number, transport: TransportName): BgpSpeaker {
   return new BgpSpeaker({
+    transport: transportOf(transport),
     speaker: {
       asn: OUR_ASN,
       routerId: "10.255.1.45",
@@ -98,9 +114,9 @@ function ourSpeaker(peer: string, peerAsn: number): BgpSpeaker {
 }
 
 /** Seconds from handing N routes to our speaker until BIRD counts N. */
-async function deliverOurs(n: number): Promise<number> {
+async function deliverOurs(n: number, transport: TransportName): Promise<number> {
   await using bird = await startBirdReceiver([{ address: SPEAKER, asn: OUR_ASN, holdTime: 90 }]);
-  const speaker = ourSpeaker(BENCH_RECEIVER_ADDRESS, BENCH_RECEIVER_ASN);
+  const speaker = ourSpeaker(BENCH_RECEIVER_ADDRESS, BENCH_RECEIVER_ASN, transport);
   await speaker.start();
   try {
     await until("our session", () => speaker.peers()[0]!.state === "Established");
@@ -130,7 +146,11 @@ async function deliverOurs(n: number): Promise<number> {
 }
 
 /** A feeder holding `count` routes sends them to us; we time, sample RSS and watch the session. */
-async function receive(kind: "bird" | "gobgp", count: number): Promise<Record<string, unknown>> {
+async function receive(
+  kind: "bird" | "gobgp",
+  count: number,
+  transport: TransportName,
+): Promise<Record<string, unknown>> {
   const { peer, loadSeconds } = await startRouteFeeder({
     kind,
     count,
@@ -144,7 +164,7 @@ async function receive(kind: "bird" | "gobgp", count: number): Promise<Record<st
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
   }, 100);
-  const speaker = ourSpeaker(FEEDER, FEEDER_ASN);
+  const speaker = ourSpeaker(FEEDER, FEEDER_ASN, transport);
   try {
     await speaker.start();
     await until("session", () => speaker.peers()[0]!.state === "Established", 5);
@@ -250,7 +270,10 @@ function jsonLines(stream: ReadableStream<Uint8Array>): () => Promise<Record<str
  * receive-raw: a sender that is not the bottleneck, our speaker in its own
  * process as the receiver. See the module comment (3).
  */
-async function receiveRaw(count: number): Promise<Record<string, unknown>> {
+async function receiveRaw(
+  count: number,
+  transport: TransportName,
+): Promise<Record<string, unknown>> {
   const encodeStart = performance.now();
   const { chunks, updates, bytes } = preEncode(count);
   const encodeSeconds = (performance.now() - encodeStart) / 1000;
@@ -277,6 +300,7 @@ async function receiveRaw(count: number): Promise<Record<string, unknown>> {
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
+    env: { ANYCAST_TCP: transport },
   }).spawn();
   const nextLine = jsonLines(child.stdout);
   let conn: Deno.Conn | undefined;
@@ -402,8 +426,11 @@ async function receiveRaw(count: number): Promise<Record<string, unknown>> {
 const results: Record<string, unknown> = { deliverRoutes: DELIVER, receiveRoutes: RECEIVE };
 const deliver: Record<string, number> = {};
 if (ONLY.has("ours")) {
-  deliver.ours = +(await deliverOurs(DELIVER)).toFixed(2);
-  console.error(`deliver ours: ${deliver.ours} s`);
+  for (const t of TRANSPORTS) {
+    const k = keyed("ours", t);
+    deliver[k] = +(await deliverOurs(DELIVER, t)).toFixed(2);
+    console.error(`deliver ${k}: ${deliver[k]} s`);
+  }
 }
 for (const sender of ["gobgp", "exabgp", "bird"] as Sender[]) {
   if (!ONLY.has(sender)) continue;
@@ -418,24 +445,45 @@ results.deliverSeconds = deliver;
 if (deliver.ours) {
   const ratios: Record<string, number> = {};
   for (const [k, v] of Object.entries(deliver)) {
-    if (k !== "ours") ratios[`ours/${k}`] = +(deliver.ours / v).toFixed(2);
+    if (!k.startsWith("ours")) ratios[`ours/${k}`] = +(deliver.ours / v).toFixed(2);
   }
   results.deliverRatio = ratios;
 }
 // Each receive is best run alone (`--only receive-bird`) so RSS is not inflated by earlier runs.
 for (const kind of ["bird", "gobgp"] as const) {
   if (!ONLY.has(`receive-${kind}`)) continue;
-  try {
-    results[`receive-${kind}`] = await receive(kind, RECEIVE);
-  } catch (e) {
-    results[`receive-${kind}`] = { error: e instanceof Error ? e.message : String(e) };
+  for (const t of TRANSPORTS) {
+    const k = keyed(`receive-${kind}`, t);
+    try {
+      results[k] = await receive(kind, RECEIVE, t);
+    } catch (e) {
+      results[k] = { error: e instanceof Error ? e.message : String(e) };
+    }
+    console.error(`${k}: ${JSON.stringify(results[k])}`);
   }
 }
 if (ONLY.has("receive-raw")) {
-  try {
-    results["receive-raw"] = await receiveRaw(RECEIVE);
-  } catch (e) {
-    results["receive-raw"] = { error: e instanceof Error ? e.message : String(e) };
+  for (const t of TRANSPORTS) {
+    const k = keyed("receive-raw", t);
+    try {
+      results[k] = await receiveRaw(RECEIVE, t);
+    } catch (e) {
+      results[k] = { error: e instanceof Error ? e.message : String(e) };
+    }
+    console.error(
+      `${k}: routesPerSecond ${(results[k] as Record<string, unknown>).routesPerSecond}`,
+    );
   }
 }
+// The same work on both transports, in this run: native / node:net.
+const nativeVsNodeNet: Record<string, number> = {};
+if (deliver.ours && deliver["ours-node"]) {
+  nativeVsNodeNet.deliverSeconds = +(deliver.ours / deliver["ours-node"]).toFixed(2);
+}
+for (const base of ["receive-bird", "receive-gobgp", "receive-raw"]) {
+  const a = (results[base] as { routesPerSecond?: number } | undefined)?.routesPerSecond;
+  const b = (results[`${base}-node`] as { routesPerSecond?: number } | undefined)?.routesPerSecond;
+  if (a && b) nativeVsNodeNet[`${base}RoutesPerSecond`] = +(a / b).toFixed(2);
+}
+results.nativeVsNodeNet = nativeVsNodeNet;
 console.log(JSON.stringify(results, null, 2));
