@@ -38,7 +38,12 @@ export interface BfdPeerConfig {
   passive?: boolean;
   /** RFC 5880 §6.7 authentication; undefined = none. */
   auth?: BfdAuthConfig;
+  /** Multihop: lowest received TTL accepted (default 254, FRR's default); single hop needs 255. */
+  minimumTtl?: number;
 }
+
+/** Default minimum received TTL of multihop sessions. */
+export const DEFAULT_MULTIHOP_MINIMUM_TTL = 254;
 
 export interface BfdManagerOptions {
   transport: BfdTransport;
@@ -57,6 +62,8 @@ interface Entry {
   session: BfdSession;
   sender: SessionSender;
   multihop: boolean;
+  /** Lowest TTL accepted on receipt (255 for single hop). */
+  minimumTtl: number;
 }
 
 function cryptoDiscriminator(): number {
@@ -122,7 +129,12 @@ export class BfdManager {
       await sender.close();
       throw e;
     }
-    const entry: Entry = { session, sender, multihop };
+    const entry: Entry = {
+      session,
+      sender,
+      multihop,
+      minimumTtl: multihop ? config.minimumTtl ?? DEFAULT_MULTIHOP_MINIMUM_TTL : 255,
+    };
     this.#byPeer.set(peer, entry);
     this.#byDiscriminator.set(session.localDiscriminator, entry);
     session.start();
@@ -249,6 +261,13 @@ export class BfdManager {
       : this.#byPeer.get(datagram.from);
     if (!entry || entry.session.peer !== datagram.from || entry.multihop !== datagram.multihop) {
       this.#drop(datagram.from, "no-session");
+      return;
+    }
+    // RFC 5881 §5: "All received BFD Control packets that are demultiplexed to the
+    // session MUST be discarded if the received TTL or Hop Limit is not equal to 255."
+    // RFC 5883 §2: multihop sessions check against a configured minimum instead.
+    if (datagram.ttl !== undefined && datagram.ttl < entry.minimumTtl) {
+      this.#drop(datagram.from, entry.multihop ? "ttl-below-minimum" : "ttl-not-255");
       return;
     }
     try {

@@ -37,9 +37,9 @@ export class MemoryNetwork {
     this.#cut.delete(`${from}>${to}`);
   }
 
-  /** Deliver raw bytes as if `from` had sent them (for malformed-packet tests). */
-  inject(from: string, to: string, bytes: Uint8Array, multihop = false): void {
-    this.#nodes.get(to)?.({ bytes, from, multihop });
+  /** Deliver raw bytes as if `from` had sent them (malformed or spoofed packets), optionally with the TTL they arrived with. */
+  inject(from: string, to: string, bytes: Uint8Array, multihop = false, ttl?: number): void {
+    this.#nodes.get(to)?.({ bytes, from, multihop, ...(ttl !== undefined ? { ttl } : {}) });
   }
 
   transport(address: string): BfdTransport {

@@ -135,6 +135,10 @@ export type BfdDropReason =
   | "bad-auth-section"
   | "auth-mismatch"
   | "no-session"
+  /** Single hop: received TTL / Hop Limit not 255 (RFC 5881 §5), e.g. spoofed from afar. */
+  | "ttl-not-255"
+  /** Multihop: received TTL below the configured minimum (RFC 5883 §2). */
+  | "ttl-below-minimum"
   /** A packet that could bring a session Up arrived while a stall backlog drains (session.ts). */
   | "stale-after-stall"
   /** Our session is AdminDown: every received packet is discarded (RFC 5880 §6.8.6). */

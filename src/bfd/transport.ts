@@ -9,12 +9,19 @@
  *   session (RFC 5881 §4).
  * - The receive sockets are bound to the configured address (not the
  *   wildcard) with SO_REUSEADDR, so another daemon's wildcard socket does not
- *   keep us from starting. The TTL of received packets cannot be read on
- *   this runtime, so the §5 receive-side TTL check is not made.
+ *   keep us from starting.
+ * - On Linux the sockets are our own (`src/net/`, libc through FFI): the
+ *   receive side reads each packet's TTL / Hop Limit (IP_RECVTTL,
+ *   IPV6_RECVHOPLIMIT) so the manager can make the RFC 5881 §5 check, and the
+ *   send side sets IPV6_UNICAST_HOPS too (node:dgram's setTTL does not on
+ *   IPv6). Elsewhere `node:dgram` is used and the TTL is unknown.
  *
  * @module
  */
 import dgram from "node:dgram";
+import { libc } from "../net/libc.ts";
+import { UdpReceiver } from "../net/udp_receiver.ts";
+import { UdpSender } from "../net/udp_sender.ts";
 import type { PacketSender } from "./session.ts";
 
 export const BFD_SINGLE_HOP_PORT = 3784;
@@ -34,6 +41,8 @@ export interface BfdDatagram {
   bytes: Uint8Array;
   from: string;
   multihop: boolean;
+  /** TTL / Hop Limit on arrival; undefined where the transport cannot read it. */
+  ttl?: number;
 }
 
 export interface SessionSender extends PacketSender {
@@ -69,6 +78,18 @@ export interface UdpTransportOptions {
   sourcePortMax?: number;
   /** Called with socket errors that are not fatal (default: ignore). */
   onError?: (error: Error) => void;
+  /** Use libc sockets (TTL on receive); default: where libc can be opened. */
+  native?: boolean;
+}
+
+function nativeAvailable(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    libc();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isIpv6(address: string): boolean {
@@ -96,9 +117,18 @@ export class UdpTransport implements BfdTransport {
   #options: UdpTransportOptions;
   #listeners: dgram.Socket[] = [];
   #senders = new Set<dgram.Socket>();
+  #nativeListeners: UdpReceiver[] = [];
+  #nativeSenders = new Set<UdpSender>();
+  #native: boolean;
 
   constructor(options: UdpTransportOptions = {}) {
     this.#options = options;
+    this.#native = options.native ?? nativeAvailable();
+  }
+
+  /** Whether received datagrams carry their TTL (the native sockets are in use). */
+  get readsTtl(): boolean {
+    return this.#native;
   }
 
   async listen(onPacket: (datagram: BfdDatagram) => void): Promise<void> {
@@ -112,6 +142,26 @@ export class UdpTransport implements BfdTransport {
     if (multihopPort !== 0) ports.push([multihopPort, true]);
     for (const address of addresses) {
       for (const [port, multihop] of ports) {
+        if (this.#native) {
+          try {
+            this.#nativeListeners.push(UdpReceiver.open({
+              address,
+              port,
+              onDatagram: (d) =>
+                onPacket({
+                  bytes: d.bytes,
+                  from: d.from,
+                  multihop,
+                  ...(d.ttl !== undefined ? { ttl: d.ttl } : {}),
+                }),
+              onError: (e) => this.#options.onError?.(e),
+            }));
+          } catch (e) {
+            await this.close();
+            throw e;
+          }
+          continue;
+        }
         const ipv6 = isIpv6(address);
         const socket = dgram.createSocket({
           type: ipv6 ? "udp6" : "udp4",
@@ -135,7 +185,10 @@ export class UdpTransport implements BfdTransport {
 
   /** The bound receive ports (useful when 0 was asked for). */
   get listenPorts(): number[] {
-    return this.#listeners.map((s) => s.address().port);
+    return [
+      ...this.#nativeListeners.map((r) => r.port),
+      ...this.#listeners.map((s) => s.address().port),
+    ];
   }
 
   async openSender(endpoint: BfdEndpoint): Promise<SessionSender> {
@@ -148,6 +201,36 @@ export class UdpTransport implements BfdTransport {
     // A random port in the range, retried on collision (RFC 5881 §4).
     for (let attempt = 0; attempt < 32; attempt++) {
       const sourcePort = min + Math.floor(Math.random() * (max - min + 1));
+      if (this.#native) {
+        let sender: UdpSender;
+        try {
+          // RFC 5881 §5: "MUST be sent with a TTL or Hop Limit value of 255".
+          sender = UdpSender.open({
+            localAddress: endpoint.localAddress,
+            localPort: sourcePort,
+            ttl: 255,
+          });
+        } catch (e) {
+          lastError = e;
+          continue;
+        }
+        this.#nativeSenders.add(sender);
+        return {
+          send: (packet) => {
+            try {
+              sender.send(packet, endpoint.peer, port);
+            } catch (e) {
+              this.#options.onError?.(e instanceof Error ? e : new Error(String(e)));
+            }
+          },
+          // sendto() has handed the packet to the kernel already: nothing to wait for.
+          close: () => {
+            this.#nativeSenders.delete(sender);
+            sender.close();
+            return Promise.resolve();
+          },
+        };
+      }
       const ipv6 = isIpv6(endpoint.localAddress);
       const socket = dgram.createSocket({
         type: ipv6 ? "udp6" : "udp4",
@@ -191,7 +274,12 @@ export class UdpTransport implements BfdTransport {
     );
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const receivers = this.#nativeListeners;
+    this.#nativeListeners = [];
+    for (const sender of this.#nativeSenders) sender.close();
+    this.#nativeSenders.clear();
+    await Promise.all(receivers.map((r) => r.close()));
     for (const socket of [...this.#listeners, ...this.#senders]) {
       try {
         socket.close();
@@ -199,6 +287,5 @@ export class UdpTransport implements BfdTransport {
     }
     this.#listeners = [];
     this.#senders.clear();
-    return Promise.resolve();
   }
 }

@@ -8,9 +8,17 @@
  */
 import type { BfdDefaults, NeighborConfig } from "../config/model.ts";
 import { CeaseSubcode } from "../bgp/message/types.ts";
+import { resolveSecret } from "../config/secret.ts";
 import type { BfdManager } from "../bfd/manager.ts";
 import type { BfdStateName } from "../bfd/packet.ts";
 import type { BfdSessionInfo, BfdStateChange } from "../bfd/session.ts";
+
+/** The manager's auth settings from the config (reads `secretFile` now). */
+function bfdAuthConfig(a: NonNullable<NonNullable<NeighborConfig["bfd"]>["auth"]>) {
+  const secret = resolveSecret(a.secret, a.secretFile, "bfd auth secretFile");
+  if (!secret) throw new Error("Cannot start BFD authentication: no secret or secretFile");
+  return { mode: a.type, keyId: a.keyId, secret: secret.reveal() };
+}
 
 /** NOTIFICATION Cease subcode "BFD Down" (RFC 9384 §3), from the one NOTIFICATION table. */
 export const CEASE_SUBCODE_BFD_DOWN = CeaseSubcode.BFD_DOWN;
@@ -73,6 +81,8 @@ export class BfdBgpCoupling {
       minRxMs: bfd.minRxMs,
       multiplier: bfd.multiplier,
       passive: bfd.passive,
+      ...(bfd.minimumTtl !== undefined ? { minimumTtl: bfd.minimumTtl } : {}),
+      ...(bfd.auth ? { auth: bfdAuthConfig(bfd.auth) } : {}),
     });
     this.#neighbors.set(neighbor.address, { holdBgpUntilUp: bfd.holdBgpUntilUp });
     return true;

@@ -62,6 +62,7 @@ export class PrometheusMetrics implements MetricsReporter {
   #probeFailures: client.Gauge<string>;
   #bfdState: client.Gauge<string>;
   #bfdTransitions: client.Counter<string>;
+  #bfdDropped: client.Counter<string>;
   #serviceRestarts: client.Counter<string>;
   #healthFailures: client.Counter<string>;
   #anycastdServiceUp: client.Gauge<string>;
@@ -196,6 +197,12 @@ export class PrometheusMetrics implements MetricsReporter {
       "anycast_bfd_session_transitions_total",
       "BFD session state changes",
       ["peer", "from", "to"],
+    );
+    // By reason only: a spoofer picks the source address, so it must not pick label values.
+    this.#bfdDropped = counter(
+      "anycast_bfd_packets_dropped_total",
+      "BFD packets discarded on receipt, by reason (ttl-not-255: RFC 5881 5; ttl-below-minimum: RFC 5883 2)",
+      ["reason"],
     );
     this.#serviceRestarts = counter(
       "anycast_service_restarts_total",
@@ -362,6 +369,11 @@ export class PrometheusMetrics implements MetricsReporter {
     if (previous !== undefined && previous !== state) {
       this.#bfdTransitions.inc({ peer, from: previous, to: state });
     }
+  }
+
+  /** A received BFD packet was discarded (BfdPacketSink of src/bfd/metrics.ts). */
+  bfdDropped(_peer: string | undefined, reason: string): void {
+    this.#bfdDropped.inc({ reason });
   }
 
   serviceRestart(unit: string, ok: boolean): void {

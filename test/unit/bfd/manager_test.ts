@@ -256,3 +256,84 @@ Deno.test("bfdMetrics() reports state changes as bfdState(peer, state, previous)
   await a.close();
   await b.close();
 });
+
+/** A State Down packet from B with the right discriminators: what a spoofer would send. */
+function downFrom(myDiscriminator: number, yourDiscriminator: number): Uint8Array {
+  return encodeControlPacket({
+    diagnostic: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMultiplier: 3,
+    myDiscriminator,
+    yourDiscriminator,
+    desiredMinTxUs: 50_000,
+    requiredMinRxUs: 50_000,
+    requiredMinEchoRxUs: 0,
+  });
+}
+
+Deno.test("BfdManager drops a single-hop packet whose TTL is not 255 and counts it (RFC 5881 §5)", async () => {
+  const dropped: string[] = [];
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const a = new BfdManager({
+    transport: network.transport(A),
+    clock,
+    random: seededRandom(1),
+    metrics: {
+      stateChanged() {},
+      packetSent() {},
+      packetReceived() {},
+      packetDropped: (_peer, reason) => dropped.push(reason),
+    },
+  });
+  const b = new BfdManager({ transport: network.transport(B), clock, random: seededRandom(2) });
+  await a.start();
+  await b.start();
+  await a.addSession(B, { localAddress: A, ...TIMERS });
+  await b.addSession(A, { localAddress: B, ...TIMERS });
+  clock.tick(100);
+  assert.equal(a.state(B), "Up");
+  const spoof = downFrom(b.session(A)!.localDiscriminator, a.session(B)!.localDiscriminator);
+  // Sent from two hops away: it arrives with TTL 254.
+  network.inject(B, A, spoof, false, 254);
+  network.inject(B, A, spoof, false, 1);
+  assert.equal(a.state(B), "Up");
+  assert.equal(a.drops()["ttl-not-255"], 2);
+  assert.deepEqual(dropped, ["ttl-not-255", "ttl-not-255"]);
+  // The same packet with TTL 255 is accepted: the check is what kept the session Up.
+  network.inject(B, A, spoof, false, 255);
+  assert.equal(a.state(B), "Down");
+});
+
+Deno.test("BfdManager applies the configured minimum TTL to multihop packets (RFC 5883 §2)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const a = new BfdManager({ transport: network.transport(A), clock, random: seededRandom(1) });
+  await a.start();
+  await a.addSession(B, { localAddress: A, multihop: true, minimumTtl: 250, ...TIMERS });
+  const mine = a.session(B)!.localDiscriminator;
+  network.inject(B, A, downFrom(42, 0), true, 249);
+  assert.equal(a.drops()["ttl-below-minimum"], 1);
+  assert.equal(a.session(B)!.remoteDiscriminator, 0);
+  network.inject(B, A, downFrom(42, 0), true, 250);
+  assert.equal(a.drops()["ttl-below-minimum"], 1);
+  assert.equal(a.session(B)!.remoteDiscriminator, 42);
+  assert.notEqual(mine, 0);
+});
+
+Deno.test("BfdManager's multihop minimum TTL defaults to 254", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const a = new BfdManager({ transport: network.transport(A), clock, random: seededRandom(1) });
+  await a.start();
+  await a.addSession(B, { localAddress: A, multihop: true, ...TIMERS });
+  network.inject(B, A, downFrom(42, 0), true, 253);
+  network.inject(B, A, downFrom(42, 0), true, 254);
+  assert.equal(a.drops()["ttl-below-minimum"], 1);
+  assert.equal(a.session(B)!.remoteDiscriminator, 42);
+});

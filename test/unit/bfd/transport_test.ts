@@ -142,3 +142,26 @@ function withoutOwnStalls(drops: Record<string, number>): Record<string, number>
   const { "stale-after-stall": _ours, ...rest } = drops;
   return rest;
 }
+
+for (const [local, peer] of [["127.0.0.73", "127.0.0.74"], ["::1", "::1"]] as const) {
+  Deno.test(`UdpTransport sends with TTL 255 and reports each packet's TTL on receipt (${local})`, async () => {
+    const port = await freePort("127.0.0.1");
+    const rx = new UdpTransport({ listenAddress: peer, singleHopPort: port, multihopPort: 0 });
+    const tx = new UdpTransport({ listenAddress: local, peerSingleHopPort: port, multihopPort: 0 });
+    assert.equal(rx.readsTtl, true);
+    const got: { ttl?: number; from: string }[] = [];
+    await rx.listen((d) =>
+      got.push({ from: d.from, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) })
+    );
+    const sender = await tx.openSender({ peer, localAddress: local, multihop: false });
+    try {
+      sender.send(Uint8Array.of(1, 2, 3));
+      await waitFor(() => got.length > 0, 3000);
+      assert.deepEqual(got[0], { from: local, ttl: 255 });
+    } finally {
+      await sender.close();
+      await rx.close();
+      await tx.close();
+    }
+  });
+}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { bfdMetrics } from "../../../src/bfd/metrics.ts";
 import { PrometheusMetrics } from "../../../src/metrics/prometheus.ts";
 import { noopMetrics } from "../../../src/metrics/reporter.ts";
 import { FakeClock } from "../../../src/util/clock.ts";
@@ -105,6 +106,17 @@ Deno.test("PrometheusMetrics exports BFD state, service restarts and config relo
   );
   assert.equal(value(s, "anycast_config_reloads_total"), 2);
   assert.equal(value(s, "anycast_config_reload_failures_total"), 1);
+});
+
+Deno.test("PrometheusMetrics counts dropped BFD packets by reason, through bfdMetrics()", async () => {
+  const m = new PrometheusMetrics({ version: "t" });
+  const bfd = bfdMetrics(m);
+  bfd.packetDropped("10.0.0.254", "ttl-not-255");
+  bfd.packetDropped("10.0.0.99", "ttl-not-255");
+  bfd.packetDropped(undefined, "bad-version");
+  const s = parseExposition(await m.metrics());
+  assert.equal(value(s, "anycast_bfd_packets_dropped_total", { reason: "ttl-not-255" }), 2);
+  assert.equal(value(s, "anycast_bfd_packets_dropped_total", { reason: "bad-version" }), 1);
 });
 
 Deno.test("PrometheusMetrics keeps anycastd's metric names and labels", async () => {
