@@ -55,7 +55,10 @@ function bgpProtocol(opts: PeerOptions, n: NeighborOptions): string {
     // strict bind: listen on our own address only, never 0.0.0.0:179 (lab rule 2).
     "  strict bind yes;",
     // BIRD refuses a direct neighbour on 127/8 ("Invalid remote address") without multihop.
-    ...((n.multihop || n.address.startsWith("127.")) && n.ttlSecurity === undefined
+    // With GTSM the hop count is the multihop value (BIRD computes the minimum TTL from it).
+    ...(n.ttlSecurity !== undefined
+      ? (n.ttlSecurity > 1 ? [`  multihop ${n.ttlSecurity};`] : [])
+      : n.multihop || n.address.startsWith("127.")
       ? ["  multihop;"]
       : []),
     `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`,

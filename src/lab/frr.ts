@@ -99,7 +99,11 @@ function neighborLines(n: NeighborOptions, opts: PeerOptions): string[] {
   if (n.passive) lines.push(` neighbor ${a} passive`);
   if (n.multihop && n.ttlSecurity === undefined) lines.push(` neighbor ${a} ebgp-multihop 255`);
   if (n.password !== undefined) lines.push(` neighbor ${a} password ${n.password}`);
-  if (n.ttlSecurity !== undefined) lines.push(` neighbor ${a} ttl-security hops ${n.ttlSecurity}`);
+  if (n.ttlSecurity !== undefined) {
+    // bgpd runs without zebra here and cannot see that the peer is connected.
+    lines.push(` neighbor ${a} ttl-security hops ${n.ttlSecurity}`);
+    lines.push(` neighbor ${a} disable-connected-check`);
+  }
   if (n.bfd) lines.push(` neighbor ${a} bfd`, ` neighbor ${a} bfd profile acst`);
   return lines;
 }
