@@ -8,7 +8,7 @@
  * ```
  *
  * `a` is our side, `b` a directly connected peer, `c` a peer two hops away
- * behind the router `r`. `c` may send with `b`'s address (ip_nonlocal_bind),
+ * behind the router `r`. `c` may send with `b`'s address (it holds it on lo),
  * and reverse-path filtering is off everywhere, so a spoofed packet really
  * reaches `a`, with TTL 254 when sent with 255.
  *
@@ -92,8 +92,8 @@ export class NetnsChain implements AsyncDisposable {
     for (const [ns, dev] of [[this.a, "ar0"], [this.r, "ra0"], [this.r, "rc0"], [this.c, "cr0"]]) {
       await inNs(ns!, "sysctl", "-qw", `net.ipv4.conf.${dev}.rp_filter=0`);
     }
-    // c may send from b's address: the spoofer of the BFD test.
-    await inNs(this.c, "sysctl", "-qw", "net.ipv4.ip_nonlocal_bind=1");
+    // c may send from b's address (the spoofer of the BFD test): it holds it on lo.
+    await ip("-n", this.c, "addr", "add", "10.211.1.2/32", "dev", "lo");
   }
 
   /** Delete the namespaces (also leftovers of an earlier run with this pid). */

@@ -64,6 +64,8 @@ export interface MetricsReporter {
 
   /** A BFD session entered a state (AdminDown, Down, Init, Up). */
   bfdState(peer: string, state: string, previous?: string): void;
+  /** A received BFD packet was discarded, by reason (e.g. ttl-not-255, RFC 5881 §5). */
+  bfdDropped?(peer: string | undefined, reason: string): void;
 
   /** A systemd unit restart was attempted (liveness failure). */
   serviceRestart(unit: string, ok: boolean): void;
@@ -96,6 +98,7 @@ export const noopMetrics: MetricsReporter = {
   prefixAnnounced: nothing,
   probeResult: nothing,
   bfdState: nothing,
+  bfdDropped: nothing,
   serviceRestart: nothing,
   healthFailure: nothing,
   anycastdServiceUp: nothing,

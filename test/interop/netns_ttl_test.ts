@@ -381,6 +381,26 @@ await interopTest({
       assert.equal(after?.status, "up");
       assert.equal(after?.id, up!.id, "FRR's session was not re-created");
       assert.equal(await frr.sessionState(aDirect), "established");
+
+      // Control: the same packets from one hop away (TTL 255 on arrival) are accepted and
+      // take the session Down, so the spoof above was a real threat, stopped by the TTL check.
+      const downs = (m: string) =>
+        Number(
+          /anycast_bfd_session_transitions_total\{[^}]*from="Up",to="Down"\} (\d+)/.exec(m)?.[1] ??
+            0,
+        );
+      const before = downs(metrics);
+      const near = await new Deno.Command("ip", {
+        args: ["netns", "exec", chain.b, "python3", "-c", script.replace("49999", "49998")],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(near.success, new TextDecoder().decode(near.stderr));
+      await sleep(500);
+      assert.ok(
+        downs(await p.metrics(chain.a)) > before,
+        "a one-hop packet with State Down is accepted",
+      );
     });
   },
 });
