@@ -16,7 +16,7 @@ import { CeaseSubcode } from "./message/types.ts";
 import type { RouteSpec } from "./route.ts";
 import { BgpSession, type MessageCounters, type SessionStatus } from "./session.ts";
 import { type BgpListener, createTcpTransport, type Transport } from "./transport.ts";
-import { tcpSecurityFor, withSecurity } from "./tcp_security.ts";
+import { assertSecuritySupported, tcpSecurityFor, withSecurity } from "./tcp_security.ts";
 import type { TcpSecurity } from "../net/tcp_security.ts";
 
 export interface SpeakerOptions {
@@ -202,6 +202,7 @@ export class BgpSpeaker {
   /** Open the listeners, then start every session not held by `hold`. */
   async start(options: { hold?: (neighborAddress: string) => boolean } = {}): Promise<void> {
     if (this.#started) return;
+    if (!this.#options.transport) assertSecuritySupported(this.#options.neighbors);
     await this.listen();
     this.#started = true;
     for (const s of this.#sessions) {

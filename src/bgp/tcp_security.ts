@@ -13,7 +13,7 @@
  */
 import type { NeighborConfig } from "../config/model.ts";
 import { resolveSecret } from "../config/secret.ts";
-import type { TcpSecurity } from "../net/tcp_security.ts";
+import { tcpAoSupported, tcpAoUnsupportedMessage, type TcpSecurity } from "../net/tcp_security.ts";
 import type { BgpConnection, BgpListener, ConnectOptions, Transport } from "./transport.ts";
 
 /** The socket settings for `neighbor` (throws when a key file cannot be read). */
@@ -72,4 +72,20 @@ export function withSecurity(transport: Transport, security: () => TcpSecurity):
     listen: (options, onConnection): Promise<BgpListener> =>
       transport.listen(options, onConnection),
   };
+}
+
+/**
+ * Refuse to start when a neighbor asks for what this host cannot do: a
+ * TCP-AO key on a kernel without TCP-AO would otherwise only show as a
+ * session that never comes up.
+ */
+export function assertSecuritySupported(neighbors: readonly NeighborConfig[]): void {
+  const ao = neighbors.filter((n) => n.tcpAo !== undefined);
+  if (ao.length > 0 && !tcpAoSupported()) {
+    throw new Error(
+      `Cannot start neighbor ${
+        ao.map((n) => n.address).join(", ")
+      } with tcpAo: ${tcpAoUnsupportedMessage()}`,
+    );
+  }
 }

@@ -152,13 +152,38 @@ export function addAoKey(fd: number, family: 4 | 6, peer: string, ao: TcpAoKey):
   const rc = libc().setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, add, add.length);
   if (rc < 0) {
     const code = errno();
-    if (code === ENOPROTOOPT) {
-      throw new Error(
-        `TCP-AO is not supported by this kernel (${kernelRelease()}): it needs Linux 6.7 or later built with CONFIG_TCP_AO`,
-      );
-    }
+    if (code === ENOPROTOOPT) throw new Error(tcpAoUnsupportedMessage());
     throw new SyscallError("setsockopt", code, `TCP_AO_ADD_KEY (algorithm ${ao.algorithm})`);
   }
+}
+
+let aoSupport: boolean | undefined;
+
+/**
+ * Whether this kernel has TCP-AO: one TCP_AO_ADD_KEY on a throwaway socket
+ * (ENOPROTOOPT: built without CONFIG_TCP_AO, or older than Linux 6.7).
+ */
+export function tcpAoSupported(): boolean {
+  if (aoSupport !== undefined) return aoSupport;
+  const lib = libc();
+  const fd = check(lib.socket(2, 1 | 0o2000000, 0), "socket");
+  try {
+    const add = encodeTcpAoAdd(
+      "127.0.0.1",
+      { sendId: 1, recvId: 1, algorithm: "hmac(sha1)", key: Uint8Array.of(1) },
+      4,
+    );
+    aoSupport = lib.setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, add, add.length) === 0 ||
+      errno() !== ENOPROTOOPT;
+  } finally {
+    lib.close(fd);
+  }
+  return aoSupport;
+}
+
+/** The error for a TCP-AO key on a kernel without TCP-AO. */
+export function tcpAoUnsupportedMessage(): string {
+  return `TCP-AO is not supported by this kernel (${kernelRelease()}): it needs Linux 6.7 or later built with CONFIG_TCP_AO`;
 }
 
 function kernelRelease(): string {
