@@ -3,13 +3,14 @@
  * hands over `BgpConnection`s (a duplex byte stream). `tcpTransport` is the real
  * one; `MemoryNetwork` wires speakers together in memory for unit tests.
  *
- * TCP goes through `node:net` because Deno 2.9's `Deno.connect` cannot bind a
- * source address, and peers on loopback check it (BIRD, FRR: each daemon has its
- * own 127.0.0.x). Limitation: neither `node:net` nor `Deno.connect` can set
- * the IP TTL of a TCP socket, so eBGP multihop TTL (and GTSM) is not applied:
- * packets leave with the system default TTL (64), which satisfies peers that
- * expect multihop; a peer that insists on TTL 1 (single-hop eBGP with a TTL
- * check) only works when it is directly connected.
+ * On Linux the real transport is `nativeTransport` (native_transport.ts):
+ * sockets made through libc so TTL, GTSM, TCP MD5 and TCP-AO are set before
+ * the SYN, then handed to `node:net`'s stream (`TcpConnection` below), so
+ * reading, writing and back-pressure are the same as `nodeNetTransport`'s.
+ * `nodeNetTransport` (no socket options: TTL stays the system default) is
+ * the fallback where libc cannot be opened, or with `ANYCAST_TCP=node`.
+ * `node:net` rather than `Deno.connect` because Deno 2.9's `Deno.connect`
+ * cannot bind a source address, and peers on loopback check it.
  *
  * @module
  */
