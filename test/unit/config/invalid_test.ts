@@ -111,7 +111,7 @@ const cases: Case[] = [
     yaml: SPEAKER +
       "neighbors:\n  - address: 192.0.2.1\n    asn: 65000\n    password: s3cret\n    passwordFile: /etc/k\n",
     errors: [
-      "config.yaml:8:19: neighbors[0].passwordFile: expected one of password, passwordFile, not both, got \"/etc/k\"",
+      'config.yaml:8:19: neighbors[0].passwordFile: expected one of password, passwordFile, not both, got "/etc/k"',
     ],
   },
   {
@@ -151,7 +151,7 @@ const cases: Case[] = [
   {
     name: "bfd auth secret too long for keyed-md5",
     yaml: SPEAKER +
-      "bfd:\n  auth: { type: keyed-md5, keyId: 2, secret: \"12345678901234567\" }\n",
+      'bfd:\n  auth: { type: keyed-md5, keyId: 2, secret: "12345678901234567" }\n',
     errors: [
       "config.yaml:5:46: bfd.auth.secret: expected at most 16 bytes for keyed-md5 (RFC 5880 4.2-4.4)",
     ],
