@@ -3,6 +3,7 @@ import { parseConfig } from "../../../src/config/load.ts";
 import type { AnycastConfig, NeighborConfig } from "../../../src/config/model.ts";
 import { Secret } from "../../../src/config/secret.ts";
 import { tcpSecurityFor } from "../../../src/bgp/tcp_security.ts";
+import { BgpSpeaker } from "../../../src/bgp/speaker.ts";
 import { runCli } from "../../../src/cli/mod.ts";
 import { captureCli } from "../cli/_capture.ts";
 
@@ -107,3 +108,64 @@ Deno.test("Secret prints the same tag for the same value, another for a changed 
   assert.notEqual(JSON.stringify(new Secret("a1")), JSON.stringify(new Secret("a2")));
   assert.equal(new Secret("a1").reveal(), "a1");
 });
+
+function speakerPair(
+  address: string,
+  peer: string,
+  port: number,
+  password: string,
+  passive: boolean,
+) {
+  return new BgpSpeaker({
+    speaker: {
+      asn: passive ? 64601 : 64602,
+      routerId: passive ? "10.255.11.1" : "10.255.11.2",
+      gracefulRestartEnabled: false,
+      gracefulRestartRestartTime: 60,
+      listenPort: passive ? port : 0,
+    },
+    neighbors: [{
+      name: peer,
+      address: peer,
+      asn: passive ? 64602 : 64601,
+      port,
+      localAddress: address,
+      passive,
+      holdTime: 9,
+      keepalive: 3,
+      connectRetry: 1,
+      ebgpMultihop: false,
+      ebgpMultihopTtl: 1,
+      families: ["ipv4-unicast"],
+      password: new Secret(password),
+    }],
+  });
+}
+
+for (const [pw, up] of [["same-key", true], ["other-key", false]] as const) {
+  Deno.test({
+    name: `BgpSpeaker puts a passive neighbor's MD5 key on its listener: ${
+      up ? "same key Established" : "other key never"
+    }`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const a = speakerPair("127.0.11.21", "127.0.11.22", port, "same-key", true);
+      const b = speakerPair("127.0.11.22", "127.0.11.21", port, pw, false);
+      await a.start();
+      await b.start();
+      try {
+        const end = Date.now() + (up ? 5000 : 2500);
+        while (Date.now() < end && b.peers()[0]!.state !== "Established") {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(b.peers()[0]!.state === "Established", up);
+        assert.equal(a.peers()[0]!.state === "Established", up);
+      } finally {
+        await b.stop();
+        await a.stop();
+      }
+    },
+  });
+}

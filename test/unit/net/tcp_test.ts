@@ -303,3 +303,25 @@ Deno.test("connectFd() refuses MD5 and TCP-AO on one socket", async () => {
     /MD5 and TCP-AO together/,
   );
 });
+
+Deno.test("TCP MD5 over IPv6 (::1): the right key connects", async () => {
+  const key = enc("v6-password");
+  const accepted: BgpConnection[] = [];
+  const listener = await nativeTransport().listen(
+    { hostname: "::1", port: 0, peers: new Map([["::1", { md5Key: key }]]) },
+    (c) => accepted.push(c),
+  );
+  const c = await nativeTransport().connect({
+    hostname: "::1",
+    port: listener.port,
+    security: { md5Key: key },
+  });
+  assert.equal(c.remoteAddress, "::1");
+  await c.write(enc("six"));
+  while (accepted.length === 0) await tick(10);
+  assert.equal(new TextDecoder().decode(await readBytes(accepted[0]!, 3)), "six");
+  c.close();
+  accepted[0]!.close();
+  listener.close();
+  await tick(50);
+});
