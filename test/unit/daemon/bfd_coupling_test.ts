@@ -4,6 +4,7 @@ import { BfdManager } from "../../../src/bfd/manager.ts";
 import { MemoryNetwork } from "../../../src/bfd/memory_transport.ts";
 import { BfdBgpCoupling, type BfdCoupledSpeaker } from "../../../src/daemon/bfd_coupling.ts";
 import type { BfdDefaults, NeighborConfig } from "../../../src/config/model.ts";
+import { Secret } from "../../../src/config/secret.ts";
 
 const A = "10.255.0.1", B = "10.255.0.2";
 
@@ -133,3 +134,29 @@ Deno.test("localAddressFor() keeps the listen address of the peer's family, else
   assert.equal(localAddressFor("2001:db8::1", "192.0.2.9"), "::");
   assert.equal(localAddressFor("192.0.2.1", "2001:db8::9"), "0.0.0.0");
 });
+
+for (const [theirs, up] of [["bfd-key-1", true], ["another-k", false]] as const) {
+  Deno.test(`BfdBgpCoupling passes the configured BFD auth to the session: peer key ${up ? "equal: Up" : "different: never Up"}`, async () => {
+    const clock = new FakeClock();
+    const network = new MemoryNetwork({ clock });
+    const ours = new BfdManager({ transport: network.transport(A), clock });
+    const peer = new BfdManager({ transport: network.transport(B), clock });
+    await ours.start();
+    await peer.start();
+    const n = neighbor(B, true, false);
+    n.bfd!.auth = { type: "meticulous-keyed-sha1", keyId: 3, secret: new Secret("bfd-key-1") };
+    const coupling = new BfdBgpCoupling(ours, new FakeSpeaker(), DEFAULTS);
+    assert.equal(await coupling.addNeighbor(n), true);
+    await peer.addSession(A, {
+      localAddress: B,
+      minTxMs: 50,
+      minRxMs: 50,
+      multiplier: 3,
+      auth: { mode: "meticulous-keyed-sha1", keyId: 3, secret: theirs },
+    });
+    clock.tick(2000);
+    assert.equal(ours.state(B) === "Up", up);
+    assert.equal(peer.state(A) === "Up", up);
+    coupling.close();
+  });
+}
