@@ -332,7 +332,6 @@ await interopTest({
         neighbors: [neighbor(b, aDirect)],
       });
       product = p;
-      await frr.waitEstablished(aDirect, 40_000);
       const session = async () => {
         const peers = JSON.parse(await frr.vtysh("show bfd peers json")) as {
           peer: string;
@@ -342,7 +341,20 @@ await interopTest({
         }[];
         return peers.find((x) => x.peer === aDirect);
       };
-      const up = await session();
+      // FRR re-creates its BFD session once BGP is up (one Down at start): wait until BFD and BGP
+      // have both been up for two seconds in a row before spoofing.
+      let up: Awaited<ReturnType<typeof session>>;
+      let stableSince = 0;
+      const end = Date.now() + 40_000;
+      for (;;) {
+        up = await session();
+        const ok = up?.status === "up" && (await frr.sessionState(aDirect)) === "established";
+        if (!ok) stableSince = 0;
+        else if (stableSince === 0) stableSince = Date.now();
+        if (stableSince > 0 && Date.now() - stableSince >= 2000) break;
+        assert.ok(Date.now() < end, `BFD and BGP not stably up: ${JSON.stringify(up)}`);
+        await sleep(200);
+      }
       assert.equal(up?.status, "up");
       // What FRR would send, State Down (RFC 5880 §4.1), from b's address, sent in c with TTL 255.
       const spoof = [
