@@ -15,7 +15,7 @@ Deno.test("parseConfig() reads maxPrefixesRestart as seconds or never", () => {
     assert.ok(result.ok, text);
     assert.equal(result.config.neighbors[0]!.maxPrefixesRestart, want);
   }
-  const none = parseConfig(neighbor("5m").replace(/    maxPrefixesRestart.*\n/, ""), "c.yaml");
+  const none = parseConfig(neighbor("5m").replace(/ {4}maxPrefixesRestart.*\n/, ""), "c.yaml");
   assert.ok(none.ok);
   assert.equal(none.config.neighbors[0]!.maxPrefixesRestart, undefined, "the session's 5 min");
 });

@@ -118,7 +118,7 @@ Deno.test("PrefixControl with an empty api.allowedPrefixes announces nothing new
   );
 });
 
-Deno.test("PrefixControl allows the range itself and more specifics of api.allowedPrefixes", async () => {
+Deno.test("PrefixControl allows the range itself and more specifics of api.allowedPrefixes", () => {
   const { control, rib } = setup(["198.51.100.0/24", "2001:db8:100::/48"]);
   for (const p of ["198.51.100.0/24", "198.51.100.128/25", "198.51.100.9/32"]) {
     control.announce(manual(p));
