@@ -241,7 +241,8 @@ await interopTest({
           async () => ((await sitesOf()).filter((s) => s.state === "announced").length === 5 ||
             undefined),
           "5 announced records in etcd",
-          20_000,
+          // After a full etcd outage the client's circuit breaker waits ~5 s before reconnecting.
+          40_000,
         );
         daemons[4]!.signal("SIGKILL");
         await daemons[4]!.status();
