@@ -340,8 +340,10 @@ export class Daemon {
       // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/daemon/bfd.ts).
       if (BfdService.wanted(config)) this.#bfd = await this.#startBfd(config);
       const bfd = this.#bfd;
-      await this.speaker.start(bfd ? { hold: bfd.hold } : {});
+      // The whole table first: a session that came up mid-publication would send
+      // End-of-RIB for a partial table, and a graceful-restart peer would flush the rest.
       await published;
+      await this.speaker.start(bfd ? { hold: bfd.hold } : {});
     } catch (e) {
       await this.#teardown();
       throw e;

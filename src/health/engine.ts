@@ -45,10 +45,16 @@ export function sameRoute(a: RouteSpec | undefined, b: RouteSpec | undefined): b
   const x = a.attributes, y = b.attributes;
   return x === y || (
     x.med === y.med && x.localPref === y.localPref && x.asPathPrepend === y.asPathPrepend &&
+    sameNumbers(x.asPathPrependAsns, y.asPathPrependAsns) &&
     sameList(x.communities, y.communities) &&
     sameList(x.extendedCommunities, y.extendedCommunities) &&
     sameList(x.largeCommunities, y.largeCommunities)
   );
+}
+
+function sameNumbers(a?: readonly number[], b?: readonly number[]): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length &&
+    a.every((v, i) => v === b[i]));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -152,6 +152,11 @@ export function drainAttributes(base: RouteAttributes, extra?: RouteAttributes):
     ]),
     asPathPrepend: Math.max(base.asPathPrepend, extra?.asPathPrepend ?? 0),
   };
+  // The explicit prepend list (Herald's form) wins over the count, as in route.ts.
+  const asns = extra?.asPathPrependAsns ?? base.asPathPrependAsns;
+  if (asns !== undefined && (extra?.asPathPrepend ?? 0) <= asns.length) {
+    attributes.asPathPrependAsns = asns;
+  }
   const med = extra?.med ?? base.med;
   if (med !== undefined) attributes.med = med;
   const localPref = extra?.localPref ?? base.localPref;
