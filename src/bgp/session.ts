@@ -95,6 +95,12 @@ export interface SessionOptions {
    * session's own, filled by `setRoutes()`.
    */
   routes?: ReadonlyMap<string, RouteSpec>;
+  /**
+   * Whether the table is complete, so End-of-RIB may follow the initial
+   * table (RFC 4724 §2); default always. While the daemon still publishes a
+   * large table in slices it says no, and calls `endOfRibReady()` after.
+   */
+  tableComplete?: () => boolean;
   /** Counts messages and prefixes where they are sent and received; default none. */
   counters?: SessionCounters;
   /** RFC 4271 §8.1.1 DampPeerOscillations parameters (see damping.ts). */
@@ -1249,7 +1255,7 @@ export class BgpSession {
       // A new connection reached Established while this run waited: its table goes now.
       if (
         this.#fsm.name === "Established" &&
-        (this.adjRibOut.pending > 0 || this.#endOfRibPending)
+        (this.adjRibOut.pending > 0 || (this.#endOfRibPending && this.#tableComplete()))
       ) {
         this.#scheduleSync();
       }
@@ -1305,9 +1311,20 @@ export class BgpSession {
     if (prefixes > 0) this.#counters?.prefixUpdates("sent", prefixes);
   }
 
+  #tableComplete(): boolean {
+    return this.#options.tableComplete?.() ?? true;
+  }
+
+  /** The table is complete now: send End-of-RIB if only that was missing. */
+  endOfRibReady(): void {
+    this.#sendEndOfRibIfDue();
+  }
+
   #sendEndOfRibIfDue(): void {
     if (!this.#endOfRibPending || this.adjRibOut.pending > 0) return;
     if (this.#fsm.name !== "Established") return;
+    // A partial table's End-of-RIB would make a graceful-restart peer flush the rest.
+    if (!this.#tableComplete()) return;
     this.#endOfRibPending = false;
     for (const family of this.#ctx.families) this.#send(endOfRib(family));
     this.#restarting = false;

@@ -83,6 +83,8 @@ export class BgpSpeaker {
   #options: SpeakerOptions;
   #sessions: BgpSession[] = [];
   #listeners: BgpListener[] = [];
+  /** False while the owner still fills the table (End-of-RIB waits for it). */
+  #tableComplete = true;
   /** The one route table: prefix -> route we originate. Sessions read it, never copy it. */
   #routes = new Map<string, RouteSpec>();
   #stateListeners = new Set<(change: PeerStateChange) => void>();
@@ -120,6 +122,7 @@ export class BgpSpeaker {
         ...(options.random ? { random: options.random } : {}),
         ...(options.log ? { log: options.log } : {}),
         routes: this.#routes,
+        tableComplete: () => this.#tableComplete,
         ...(options.counters ? { counters: countersFor(options.counters, neighbor.address) } : {}),
       },
       {
@@ -366,6 +369,21 @@ export class BgpSpeaker {
     const next = new Map([...routes].map((r) => [r.prefix, r]));
     for (const prefix of [...this.#routes.keys()]) if (!next.has(prefix)) this.withdraw(prefix);
     for (const [prefix, route] of next) this.announce(prefix, route);
+  }
+
+  /**
+   * The table is being filled (a start that publishes in slices): sessions
+   * that come up meanwhile send what there is, and End-of-RIB (RFC 4724 §2)
+   * only after `tableComplete()`.
+   */
+  tableFilling(): void {
+    this.#tableComplete = false;
+  }
+
+  /** The table is complete: sessions waiting for it send their End-of-RIB. */
+  tableComplete(): void {
+    this.#tableComplete = true;
+    for (const s of this.#sessions) s.endOfRibReady();
   }
 
   /** The route table (read-only view). */

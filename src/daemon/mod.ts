@@ -318,7 +318,8 @@ export class Daemon {
     }
     // Policy first: static prefixes go into the table (sliced), and each session sends
     // the table when it reaches Established.
-    const published = this.engine.start();
+    this.speaker.tableFilling();
+    const published = this.engine.start().finally(() => this.speaker.tableComplete());
     try {
       await this.#fleet?.start();
       await this.health.start(config.prefixes, config.services);
@@ -340,10 +341,10 @@ export class Daemon {
       // BFD first, so BGP sessions with holdBgpUntilUp wait for it (src/daemon/bfd.ts).
       if (BfdService.wanted(config)) this.#bfd = await this.#startBfd(config);
       const bfd = this.#bfd;
-      // The whole table first: a session that came up mid-publication would send
-      // End-of-RIB for a partial table, and a graceful-restart peer would flush the rest.
-      await published;
+      // Sessions may come up while the table is still published in slices: they send
+      // what there is, and End-of-RIB only once it is complete (tableFilling above).
       await this.speaker.start(bfd ? { hold: bfd.hold } : {});
+      await published;
     } catch (e) {
       await this.#teardown();
       throw e;
